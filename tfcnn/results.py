@@ -1,0 +1,192 @@
+"""The results store: seeded runs written as JSON (with metadata) and PNG figures.
+
+Every number on the site comes from a file written here, under
+`docs/results/<id>/<name>.json`, always with the seed, versions, commit, machine,
+command line, configuration and wall time of the run that produced it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+RESULTS_ENV = "TFCNN_RESULTS_DIR"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def results_dir() -> Path:
+    """`$TFCNN_RESULTS_DIR` if set, else the repository's `docs/results`."""
+    return Path(os.environ.get(RESULTS_ENV) or REPO_ROOT / "docs" / "results")
+
+
+def set_seed(seed: int, deterministic: bool = True) -> None:
+    """Seeds Python, NumPy, TensorFlow and Keras.
+
+    Args:
+        seed: the seed.
+        deterministic: also turn on TensorFlow's op determinism (identical
+            results for identical runs on CPU). Defaults to True.
+    """
+    import keras
+    import tensorflow as tf
+
+    random.seed(seed)
+    np.random.seed(seed)
+    keras.utils.set_random_seed(seed)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+
+def _git_commit() -> str | None:
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"],
+            capture_output=True, text=True, check=True, timeout=10,
+        ).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--", "tfcnn", "scripts"],
+            capture_output=True, text=True, timeout=10,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit + ("+dirty" if dirty else "")
+
+
+# Taken when the run starts, so later edits to the tree do not change it.
+GIT_COMMIT = _git_commit()
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def versions() -> dict:
+    """Versions of Python and the libraries a result depends on."""
+    import keras
+    import scipy
+    import tensorflow as tf
+
+    import tfcnn
+
+    return {
+        "python": platform.python_version(),
+        "tfcnn": tfcnn.__version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "keras_backend": keras.backend.backend(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+    }
+
+
+def machine() -> dict:
+    """The hardware a result was measured on."""
+    import tensorflow as tf
+
+    return {
+        "platform": platform.platform(),
+        "cpu": _cpu_name(),
+        "cores": os.cpu_count(),
+        "gpus": [d.name for d in tf.config.list_physical_devices("GPU")],
+    }
+
+
+def run_metadata(config=None, seed: int | None = None, wall_seconds: float | None = None) -> dict:
+    """Everything needed to trace and rerun a result."""
+    if dataclasses.is_dataclass(config):
+        config = dataclasses.asdict(config)
+    return {
+        "seed": seed,
+        "config": config,
+        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "git_commit": GIT_COMMIT,
+        "versions": versions(),
+        "machine": machine(),
+        "wall_seconds": wall_seconds,
+        "written_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Calls `write(tmp_path)` then renames into place: no partial file survives."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _jsonable(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot store {type(value).__name__} in a result: {value!r}")
+
+
+def write_result(
+    result_id: str, name: str, data: dict, *, config=None, seed=None,
+    wall_seconds=None, root: Path | None = None,
+) -> Path:  # fmt: skip
+    """Writes `<root>/<result_id>/<name>.json` atomically, with run metadata.
+
+    Args:
+        result_id: the question or experiment id, e.g. "c1".
+        name: the file name without `.json`.
+        data: the measurements (JSON-serialisable; NumPy values are converted).
+        config: the experiment's configuration (a dataclass or dict).
+        seed: the seed of the run; None for multi-seed summaries.
+        wall_seconds: how long the run took.
+        root: the results folder. Defaults to `results_dir()`.
+
+    Returns:
+        The path written.
+    """
+    path = Path(root or results_dir()) / result_id / f"{name}.json"
+    payload = {"meta": run_metadata(config, seed, wall_seconds), **data}
+    text = json.dumps(payload, indent=1, default=_jsonable, allow_nan=False)
+    _atomic_write(path, lambda tmp: tmp.write_text(text + "\n"))
+    return path
+
+
+def read_result(result_id: str, name: str, root: Path | None = None) -> dict:
+    """Reads a result written by `write_result`; FileNotFoundError names the script to run."""
+    path = Path(root or results_dir()) / result_id / f"{name}.json"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} does not exist; run the script that writes result '{result_id}' "
+            "(see docs/reproduce.md)."
+        )
+    return json.loads(path.read_text())
+
+
+def save_figure(fig, result_id: str, name: str, root: Path | None = None) -> Path:
+    """Saves a matplotlib figure as `<root>/<result_id>/<name>.png`, atomically."""
+    import matplotlib.pyplot as plt
+
+    path = Path(root or results_dir()) / result_id / f"{name}.png"
+    _atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight"))
+    plt.close(fig)
+    return path
