@@ -1,0 +1,6 @@
+"""Figures in one consistent style."""
+
+from tfcnn.plots.curves import plot_curves
+from tfcnn.plots.style import new_figure, use_style
+
+__all__ = ["new_figure", "plot_curves", "use_style"]

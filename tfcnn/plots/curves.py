@@ -1,0 +1,42 @@
+"""Training curves: the mean over seeds with the range as a band."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def stack_histories(histories: list[list[dict]], key: str, x: str = "iteration"):
+    """`(xs, values[seed, point])` for `key` from records of equal length."""
+    xs = np.array([row[x] for row in histories[0]], dtype=float)
+    values = np.array([[row[key] for row in history] for history in histories], dtype=float)
+    return xs, values
+
+
+def plot_curves(ax, runs: dict, keys=("train_accuracy", "test_accuracy"), x="iteration",
+                ylabel="accuracy", ylim=None) -> None:  # fmt: skip
+    """Plots the seed-mean of each `key` for each labelled group of runs.
+
+    Args:
+        ax: the matplotlib axes.
+        runs: label -> list of histories (one per seed; a history is the
+            list of records of an `IterationLogger`).
+        keys: the record keys to plot. Defaults to train and test accuracy.
+        x: the record key on the x axis. Defaults to "iteration".
+        ylabel: the y-axis label. Defaults to "accuracy".
+        ylim: optional y limits.
+    """
+    styles = ["-", "--", ":", "-."]
+    for color_index, (label, histories) in enumerate(runs.items()):
+        color = f"C{color_index}"
+        for key, style in zip(keys, styles):
+            xs, values = stack_histories(histories, key, x)
+            name = key.replace("_", " ")
+            seeds = f", {len(histories)} seeds" if len(histories) > 1 else ""
+            ax.plot(xs, values.mean(axis=0), style, color=color, label=f"{label}: {name}{seeds}")
+            if len(histories) > 1:
+                ax.fill_between(xs, values.min(axis=0), values.max(axis=0), color=color, alpha=0.15)
+    ax.set_xlabel(x.replace("_", " "))
+    ax.set_ylabel(ylabel)
+    if ylim:
+        ax.set_ylim(*ylim)
+    ax.legend(fontsize=8)

@@ -1,0 +1,93 @@
+"""Fills site pages from results files, so that no number on the site is typed.
+
+Pages use two placeholders (resolved at build time by the MkDocs hook
+`docs/hooks/results.py`):
+
+- `{{ result c1/summary deep.test_accuracy .2% }}`: one value from
+  `docs/results/c1/summary.json`, formatted with a Python format spec. A
+  `{"mean", "std", "n"}` value is shown as "mean ± std (n = N)".
+- `{{ table c1/params_valid }}`: the `table` entry of a result (`columns` and
+  `rows`), or another entry named as a third word, as a Markdown table.
+
+A placeholder that names a missing file or key stops the build with a message
+that says which page, which placeholder, and which script writes the file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from tfcnn.results import results_dir
+
+PLACEHOLDER = re.compile(r"\{\{\s*(result|table)\s+([^{}]*?)\s*\}\}")
+
+
+class MissingResultError(KeyError):
+    """A page names a result file or key that does not exist."""
+
+    def __str__(self):
+        return str(self.args[0])
+
+
+def lookup(data, dotted: str):
+    """`data["a"]["b"][2]` for `dotted="a.b.2"`."""
+    for part in dotted.split("."):
+        data = data[int(part)] if isinstance(data, list) else data[part]
+    return data
+
+
+def format_value(value, spec: str = "") -> str:
+    """Formats a number, or a `{"mean", "std", "n"}` summary, with `spec`."""
+    if isinstance(value, dict) and {"mean", "std"} <= value.keys():
+        mean, std = format(value["mean"], spec), format(value["std"], spec)
+        n = f" (n = {value['n']})" if "n" in value else ""
+        return f"{mean} ± {std}{n}"
+    if isinstance(value, float) and not spec:
+        return f"{value:.4g}"
+    return format(value, spec) if spec else str(value)
+
+
+def markdown_table(table: dict) -> str:
+    """`{"columns": [...], "rows": [[...], ...]}` as a Markdown table."""
+    columns = table["columns"]
+    lines = ["| " + " | ".join(map(str, columns)) + " |", "|" + "---|" * len(columns)]
+    for row in table["rows"]:
+        lines.append("| " + " | ".join(format_value(cell) for cell in row) + " |")
+    return "\n".join(lines)
+
+
+def _load(ref: str, root: Path, cache: dict) -> dict:
+    if ref not in cache:
+        path = root / f"{ref}.json"
+        if not path.exists():
+            raise MissingResultError(
+                f"{path} does not exist: run the script that writes it "
+                "(docs/reproduce.md lists them)."
+            )
+        cache[ref] = json.loads(path.read_text())
+    return cache[ref]
+
+
+def render(markdown: str, root: Path | None = None, page: str = "page") -> str:
+    """Replaces every placeholder in `markdown` with values from `root`."""
+    root = Path(root or results_dir())
+    cache: dict = {}
+
+    def replace(match: re.Match) -> str:
+        kind, words = match.group(1), match.group(2).split()
+        try:
+            data = _load(words[0], root, cache)
+            if kind == "table":
+                return markdown_table(lookup(data, words[1] if len(words) > 1 else "table"))
+            return format_value(lookup(data, words[1]), words[2] if len(words) > 2 else "")
+        except (KeyError, IndexError, ValueError) as error:
+            raise MissingResultError(f"{page}: {match.group(0)}: {error}") from error
+
+    return PLACEHOLDER.sub(replace, markdown)
+
+
+def on_page_markdown(markdown, page, config, files):
+    """The MkDocs event: fills the page's placeholders."""
+    return render(markdown, Path(config["docs_dir"]) / "results", page.file.src_path)
