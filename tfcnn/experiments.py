@@ -42,13 +42,14 @@ def load_split(dataset="mnist", val_fraction=0.1, seed=0, data_dir=None) -> Spli
 
 def train_and_record(
     model, split: Split, *, iterations: int, batch_size: int = 50, optimizer: str = "adam",
-    learning_rate: float = 1e-4, record_every: int = 500, seed: int = 0,
+    learning_rate: float = 1e-4, cosine_decay: bool = False, record_every: int = 500, seed: int = 0,
     train_eval_size: int = 2000, callbacks=(), verbose: int = 1,
 ) -> dict:  # fmt: skip
     """Compiles and trains `model`, evaluating train/val/test every `record_every` steps.
 
     "train" metrics are measured on a fixed stratified sample of
-    `train_eval_size` training images (the same at every record).
+    `train_eval_size` training images (the same at every record). With
+    `cosine_decay` the learning rate decays to 0 over the run.
 
     Returns:
         A dict with `history` (one row per record), `final` (the last row),
@@ -65,7 +66,10 @@ def train_and_record(
         every=record_every,
         verbose=verbose,
     )
-    compile_classifier(model, optimizer, learning_rate, steps_per_execution=_spe(record_every))
+    compile_classifier(
+        model, optimizer, learning_rate, steps_per_execution=_spe(record_every),
+        decay_steps=iterations if cosine_decay else None,
+    )  # fmt: skip
     started = time.perf_counter()
     fit_iterations(
         model, split.x_train, split.y_train, iterations=iterations, batch_size=batch_size,
@@ -82,3 +86,9 @@ def train_and_record(
 
 def _spe(record_every: int) -> int:
     return 10 if record_every % 10 == 0 else 1
+
+
+def smallest_passing(candidates: list[dict], key: str, threshold: float) -> dict | None:
+    """The candidate with the fewest `params` whose `key` is >= `threshold`, or None."""
+    passing = [c for c in candidates if c[key] >= threshold]
+    return min(passing, key=lambda c: c["params"]) if passing else None

@@ -1,0 +1,153 @@
+"""Epoch-based training on NumPy arrays, recorded after every epoch, on any Keras backend.
+
+`tfcnn.training.fit_iterations` streams batches through `tf.data`, which only the
+TensorFlow backend can consume. The helpers here feed NumPy arrays straight to
+`model.fit`, so the same code runs with `KERAS_BACKEND=tensorflow` or `torch`.
+Training time is measured without the evaluation passes (the
+`IterationLogger` excludes them), so it is comparable between batch sizes.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from tfcnn.callbacks import IterationLogger
+from tfcnn.callbacks.iteration_logger import log_softmax
+from tfcnn.data import stratified_indices
+from tfcnn.training import compile_classifier
+
+
+def limit_threads(threads: int = 1) -> None:
+    """Caps the CPU threads of the active Keras backend (call before any training).
+
+    Args:
+        threads: threads for intra- and inter-op parallelism. Defaults to 1.
+    """
+    if threads < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}.")
+    if keras.backend.backend() == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+        torch.set_num_interop_threads(threads)
+    else:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
+def mean_std(values) -> dict:
+    """`{"mean", "std", "n"}` of a list of numbers (sample std, 0 for one value)."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        raise ValueError("mean_std needs at least one value.")
+    std = float(values.std(ddof=1)) if values.size > 1 else 0.0
+    return {"mean": float(values.mean()), "std": std, "n": int(values.size)}
+
+
+def train_epochs(
+    model: keras.Model, split, *, epochs: int, batch_size: int, optimizer: str = "adam",
+    learning_rate: float = 1e-3, train_eval_size: int = 10_000, seed: int = 0,
+    checkpoint_dir: Path | None = None, verbose: int = 1,
+) -> dict:  # fmt: skip
+    """Compiles `model` and trains it for `epochs` passes over `split.x_train`.
+
+    After every epoch, accuracy and mean cross-entropy are measured on a fixed
+    stratified sample of the training set ("train", the same images every
+    epoch) and on the validation set ("val"). The test set is not touched.
+
+    Args:
+        model: a logit-output model (uncompiled).
+        split: a `tfcnn.experiments.Split`.
+        epochs: passes over the training set.
+        batch_size: examples per update; the last batch of an epoch is smaller
+            when it does not divide the training set.
+        optimizer: "adam", "sgd" or "rmsprop". Defaults to "adam".
+        learning_rate: defaults to 1e-3.
+        train_eval_size: training images in the "train" sample. Defaults to 10,000.
+        seed: seed of the sample. The weights and the shuffling follow the
+            global seed (call `tfcnn.set_seed` first). Defaults to 0.
+        checkpoint_dir: if given, the weights after epoch e are saved as
+            `<checkpoint_dir>/epoch<e>.weights.h5`. Defaults to None.
+        verbose: one line per epoch. Defaults to 1.
+
+    Returns:
+        `history` (one record per epoch: `epoch` counted from 1, `iteration`,
+        `train_*` and `val_*` metrics, cumulative `train_seconds`),
+        `epoch_seconds` (training time of each epoch), `updates_per_epoch`,
+        `params` and `wall_seconds`.
+    """
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}.")
+    n_train = len(split.x_train)
+    if not 1 <= batch_size <= n_train:
+        raise ValueError(f"batch_size must be in [1, {n_train}] (the training set), got {batch_size}.")
+    per_class = max(1, min(train_eval_size, n_train) // len(split.class_names))
+    sample = stratified_indices(split.y_train, per_class, seed)
+    updates = math.ceil(n_train / batch_size)
+    logger = IterationLogger(
+        {"train": (split.x_train[sample], split.y_train[sample]), "val": (split.x_val, split.y_val)},
+        every=updates, verbose=verbose,
+    )  # fmt: skip
+    callbacks = [logger]
+    if checkpoint_dir is not None:
+        Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
+        callbacks.append(keras.callbacks.ModelCheckpoint(
+            str(Path(checkpoint_dir) / "epoch{epoch}.weights.h5"), save_weights_only=True,
+        ))  # fmt: skip
+    compile_classifier(model, optimizer, learning_rate)
+    started = time.perf_counter()
+    model.fit(
+        split.x_train, split.y_train, batch_size=batch_size, epochs=epochs,
+        shuffle=True, verbose=0, callbacks=callbacks,
+    )  # fmt: skip
+    # A diverged run has NaN losses; JSON has no NaN, so they become None.
+    history = [
+        {**{k: _finite_or_none(v) for k, v in row.items()}, "epoch": row["epoch"] + 1}
+        for row in logger.history
+    ]
+    cumulative = [0.0] + [row["train_seconds"] for row in history]
+    return {
+        "history": history,
+        "epoch_seconds": list(np.diff(cumulative)),
+        "updates_per_epoch": updates,
+        "params": int(model.count_params()),
+        "wall_seconds": time.perf_counter() - started,
+    }
+
+
+def _finite_or_none(value):
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def best_epoch(histories: list[list[dict]], key: str = "val_accuracy") -> int:
+    """The epoch (counted from 1) whose seed-mean `key` is highest.
+
+    Args:
+        histories: one `train_epochs` history per seed, of equal length.
+        key: the validation metric to maximise. Defaults to "val_accuracy".
+    """
+    values = np.array([[row[key] for row in history] for history in histories], dtype=float)
+    return int(np.nanargmax(values.mean(axis=0))) + 1
+
+
+def predict_probabilities(model: keras.Model, x, batch_size: int = 1000) -> np.ndarray:
+    """Softmax probabilities (float64) of a logit-output model, on any backend."""
+    logits = np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
+    return np.exp(log_softmax(logits))
+
+
+def accuracy_and_loss(probabilities: np.ndarray, labels) -> dict:
+    """Accuracy and mean cross-entropy from predicted probabilities."""
+    labels = np.asarray(labels).reshape(-1).astype(int)
+    picked = probabilities[np.arange(len(labels)), labels]
+    return {
+        "accuracy": float((probabilities.argmax(axis=1) == labels).mean()),
+        "loss": float(-np.log(np.clip(picked, 1e-300, None)).mean()),
+    }
