@@ -68,15 +68,32 @@ def build(family: str, builder_args: dict):
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--family", choices=sorted(CANDIDATES), required=True,
-                        help="shallow (C3.1) or deep (C3.2)")  # fmt: skip
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="seeds (default: 0 1 2)")
-    parser.add_argument("--candidates", nargs="+", default=None,
-                        help="only these candidate names (default: all of the family)")  # fmt: skip
-    parser.add_argument("--threads", type=int, default=0, help="TensorFlow threads (default: all)")
-    parser.add_argument("--quick", action="store_true",
-                        help="500 iterations, one seed, under runs/quick (never the site's results)")  # fmt: skip
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--family",
+        choices=sorted(CANDIDATES),
+        required=True,
+        help="shallow (C3.1) or deep (C3.2)",
+    )
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", default=[0, 1, 2], help="seeds (default: 0 1 2)"
+    )
+    parser.add_argument(
+        "--candidates",
+        nargs="+",
+        default=None,
+        help="only these candidate names (default: all of the family)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=0, help="TensorFlow threads (default: all)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="500 iterations, one seed, under runs/quick (never the site's results)",
+    )
     args = parser.parse_args(argv)
     if args.threads:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
@@ -85,7 +102,9 @@ def main(argv=None) -> None:
     names = args.candidates or list(CANDIDATES[args.family])
     unknown = sorted(set(names) - set(CANDIDATES[args.family]))
     if unknown:
-        parser.error(f"unknown candidates {unknown}; choose from {list(CANDIDATES[args.family])}")
+        parser.error(
+            f"unknown candidates {unknown}; choose from {list(CANDIDATES[args.family])}"
+        )
     seeds = args.seeds[:1] if args.quick else args.seeds
     for name in names:
         for seed in seeds:
@@ -100,16 +119,33 @@ def main(argv=None) -> None:
             model = build(config.family, config.builder_args)
             print(f"{out}: {model.count_params()} parameters", flush=True)
             run = train_and_record(
-                model, load_split("mnist", config.val_fraction, seed),
-                iterations=config.iterations, batch_size=config.batch_size,
-                optimizer=config.optimizer, learning_rate=config.learning_rate,
-                cosine_decay=config.cosine_decay, record_every=config.record_every,
-                seed=seed, train_eval_size=config.train_eval_size, verbose=0,
-            )  # fmt: skip
+                model,
+                load_split("mnist", config.val_fraction, seed),
+                iterations=config.iterations,
+                batch_size=config.batch_size,
+                optimizer=config.optimizer,
+                learning_rate=config.learning_rate,
+                cosine_decay=config.cosine_decay,
+                record_every=config.record_every,
+                seed=seed,
+                train_eval_size=config.train_eval_size,
+                verbose=0,
+            )
             final = run["final"]
-            print(f"  val {final['val_accuracy']:.4f} test {final['test_accuracy']:.4f} "
-                  f"in {run['wall_seconds']:.0f} s", flush=True)  # fmt: skip
-            write_result("c3", out, run, config=config, seed=seed, wall_seconds=run["wall_seconds"], root=root)
+            print(
+                f"  val {final['val_accuracy']:.4f} test {final['test_accuracy']:.4f} "
+                f"in {run['wall_seconds']:.0f} s",
+                flush=True,
+            )
+            write_result(
+                "c3",
+                out,
+                run,
+                config=config,
+                seed=seed,
+                wall_seconds=run["wall_seconds"],
+                root=root,
+            )
 
 
 if __name__ == "__main__":

@@ -38,20 +38,47 @@ class Config:
 
 
 def parse_args(argv=None) -> tuple[Config, Path | None]:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--linear", action="store_true", help="train the linearised network (C2)")
-    parser.add_argument("--padding", choices=["valid", "same"], default="valid",
-                        help="conv padding: Keras' default 'valid' (the sheet's 'defaults') "
-                        "or the classic tutorial's 'same' (default: valid)")  # fmt: skip
-    parser.add_argument("--seed", type=int, default=0, help="seed of weights, split and order (default: 0)")
-    parser.add_argument("--iterations", type=int, default=20_000, help="training steps (default: 20000)")
-    parser.add_argument("--quick", action="store_true",
-                        help="1,000 iterations written under runs/quick (never the site's results)")  # fmt: skip
-    parser.add_argument("--results-dir", type=Path, default=None,
-                        help="where to write (default: docs/results, or runs/quick with --quick)")  # fmt: skip
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--linear", action="store_true", help="train the linearised network (C2)"
+    )
+    parser.add_argument(
+        "--padding",
+        choices=["valid", "same"],
+        default="valid",
+        help="conv padding: Keras' default 'valid' (the sheet's 'defaults') "
+        "or the classic tutorial's 'same' (default: valid)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of weights, split and order (default: 0)",
+    )
+    parser.add_argument(
+        "--iterations", type=int, default=20_000, help="training steps (default: 20000)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="1,000 iterations written under runs/quick (never the site's results)",
+    )
+    parser.add_argument(
+        "--results-dir",
+        type=Path,
+        default=None,
+        help="where to write (default: docs/results, or runs/quick with --quick)",
+    )
     args = parser.parse_args(argv)
-    config = Config(linear=args.linear, padding=args.padding, seed=args.seed,
-                    iterations=args.iterations, quick=args.quick)  # fmt: skip
+    config = Config(
+        linear=args.linear,
+        padding=args.padding,
+        seed=args.seed,
+        iterations=args.iterations,
+        quick=args.quick,
+    )
     results_dir = args.results_dir
     if args.quick:
         config = dataclasses.replace(config, iterations=1000, record_every=250)
@@ -67,16 +94,26 @@ def main(argv=None) -> None:
     if config.linear:
         model = linearise(model)
     run = train_and_record(
-        model, split, iterations=config.iterations, batch_size=config.batch_size,
-        optimizer=config.optimizer, learning_rate=config.learning_rate,
-        record_every=config.record_every, seed=config.seed,
+        model,
+        split,
+        iterations=config.iterations,
+        batch_size=config.batch_size,
+        optimizer=config.optimizer,
+        learning_rate=config.learning_rate,
+        record_every=config.record_every,
+        seed=config.seed,
         train_eval_size=config.train_eval_size,
-    )  # fmt: skip
+    )
     variant = "linear" if config.linear else "deep"
     path = write_result(
-        "c2" if config.linear else "c1", f"{variant}_{config.padding}_seed{config.seed}",
-        run, config=config, seed=config.seed, wall_seconds=run["wall_seconds"], root=results_dir,
-    )  # fmt: skip
+        "c2" if config.linear else "c1",
+        f"{variant}_{config.padding}_seed{config.seed}",
+        run,
+        config=config,
+        seed=config.seed,
+        wall_seconds=run["wall_seconds"],
+        root=results_dir,
+    )
     print(f"final test accuracy {run['final']['test_accuracy']:.4f}; wrote {path}")
 
 

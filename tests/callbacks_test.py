@@ -19,44 +19,81 @@ class IterationLoggerTest(tf.test.TestCase, parameterized.TestCase):
         super().setUp()
         set_seed(0)
         self.x, self.y = _data()
-        self.model = build_shallow(filters=2, kernel_size=3, num_classes=3, input_shape=(8, 8, 1))
+        self.model = build_shallow(
+            filters=2, kernel_size=3, num_classes=3, input_shape=(8, 8, 1)
+        )
 
     @parameterized.parameters(1, 5)
     def test_records_every_n_iterations(self, steps_per_execution):
-        compile_classifier(self.model, learning_rate=1e-2, steps_per_execution=steps_per_execution)
+        compile_classifier(
+            self.model, learning_rate=1e-2, steps_per_execution=steps_per_execution
+        )
         logger = IterationLogger({"test": (self.x, self.y)}, every=5, verbose=0)
-        fit_iterations(self.model, self.x, self.y, iterations=15, batch_size=4, chunk=5, callbacks=[logger])
+        fit_iterations(
+            self.model,
+            self.x,
+            self.y,
+            iterations=15,
+            batch_size=4,
+            chunk=5,
+            callbacks=[logger],
+        )
         self.assertEqual([r["iteration"] for r in logger.history], [5, 10, 15])
         self.assertEqual([r["epoch"] for r in logger.history], [0, 1, 2])
         for key in ["test_accuracy", "test_loss", "wall_seconds", "train_seconds"]:
             self.assertIn(key, logger.history[0])
         times = [r["wall_seconds"] for r in logger.history]
         self.assertEqual(times, sorted(times))
-        self.assertLessEqual(logger.history[-1]["train_seconds"], logger.history[-1]["wall_seconds"])
+        self.assertLessEqual(
+            logger.history[-1]["train_seconds"], logger.history[-1]["wall_seconds"]
+        )
 
     def test_record_every_500_over_1500_iterations_within_epochs(self):
         # 1,500 iterations run as 3 Keras epochs of 500 steps give 3 records.
         compile_classifier(self.model, learning_rate=1e-3, steps_per_execution=50)
-        logger = IterationLogger({"test": (self.x[:10], self.y[:10])}, every=500, verbose=0)
-        fit_iterations(self.model, self.x, self.y, iterations=1500, batch_size=4, chunk=500, callbacks=[logger])
+        logger = IterationLogger(
+            {"test": (self.x[:10], self.y[:10])}, every=500, verbose=0
+        )
+        fit_iterations(
+            self.model,
+            self.x,
+            self.y,
+            iterations=1500,
+            batch_size=4,
+            chunk=500,
+            callbacks=[logger],
+        )
         self.assertEqual([r["iteration"] for r in logger.history], [500, 1000, 1500])
 
     def test_resets_between_fits(self):
         compile_classifier(self.model, learning_rate=1e-2)
         logger = IterationLogger({"test": (self.x, self.y)}, every=5, verbose=0)
         for _ in range(2):
-            fit_iterations(self.model, self.x, self.y, iterations=10, batch_size=4, chunk=5, callbacks=[logger])
+            fit_iterations(
+                self.model,
+                self.x,
+                self.y,
+                iterations=10,
+                batch_size=4,
+                chunk=5,
+                callbacks=[logger],
+            )
             self.assertEqual([r["iteration"] for r in logger.history], [5, 10])
 
     def test_metrics_match_keras_evaluate(self):
         compile_classifier(self.model, learning_rate=1e-2)
         ours = classification_metrics(self.model, self.x, self.y)
         loss, accuracy = self.model.evaluate(self.x, self.y, verbose=0)
-        self.assertAllClose([ours["loss"], ours["accuracy"]], [loss, accuracy], rtol=1e-5)
+        self.assertAllClose(
+            [ours["loss"], ours["accuracy"]], [loss, accuracy], rtol=1e-5
+        )
 
     def test_first_reaching(self):
         logger = IterationLogger({"t": (self.x, self.y)}, verbose=0)
-        logger.history = [{"iteration": 5, "t_accuracy": 0.4}, {"iteration": 10, "t_accuracy": 0.9}]
+        logger.history = [
+            {"iteration": 5, "t_accuracy": 0.4},
+            {"iteration": 10, "t_accuracy": 0.9},
+        ]
         self.assertEqual(logger.first_reaching("t_accuracy", 0.8)["iteration"], 10)
         self.assertIsNone(logger.first_reaching("t_accuracy", 0.95))
 
@@ -69,7 +106,9 @@ class IterationLoggerTest(tf.test.TestCase, parameterized.TestCase):
 
 class TrainingTest(tf.test.TestCase):
     def test_unknown_optimizer(self):
-        with self.assertRaisesRegex(ValueError, "Unknown optimizer 'adamw'; choose one of"):
+        with self.assertRaisesRegex(
+            ValueError, "Unknown optimizer 'adamw'; choose one of"
+        ):
             compile_classifier(build_shallow(), optimizer="adamw")
 
     def test_iterations_must_fill_chunks(self):
@@ -86,8 +125,12 @@ class TrainingTest(tf.test.TestCase):
         y = rng.integers(0, 2, 200)
         x = rng.normal(0, 0.1, (200, 8, 8, 1)).astype(np.float32)
         x[y == 1, :4] += 1.0  # class 1: bright top half
-        model = build_shallow(filters=2, kernel_size=3, num_classes=2, input_shape=(8, 8, 1))
+        model = build_shallow(
+            filters=2, kernel_size=3, num_classes=2, input_shape=(8, 8, 1)
+        )
         compile_classifier(model, learning_rate=1e-2)
         logger = IterationLogger({"train": (x, y)}, every=50, verbose=0)
-        fit_iterations(model, x, y, iterations=100, batch_size=20, chunk=50, callbacks=[logger])
+        fit_iterations(
+            model, x, y, iterations=100, batch_size=20, chunk=50, callbacks=[logger]
+        )
         self.assertGreater(logger.history[-1]["train_accuracy"], 0.95)

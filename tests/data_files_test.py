@@ -14,10 +14,10 @@ from tfcnn.data import (
     ChecksumError,
     DataNotFoundError,
     load_mnist,
+    locate,
     read_idx,
     write_idx,
 )
-from tfcnn.data import locate
 from tfcnn.data.datasets import IDX_FILES
 
 
@@ -70,7 +70,9 @@ class IdxTest(tf.test.TestCase, parameterized.TestCase):
         write_idx(path, np.zeros((10, 28, 28), np.uint8))
         raw = gzip.decompress(path.read_bytes())
         path.write_bytes(gzip.compress(raw[:-100]))
-        with self.assertRaisesRegex(ValueError, r"short\.idx\.gz: truncated.*\(10, 28, 28\)"):
+        with self.assertRaisesRegex(
+            ValueError, r"short\.idx\.gz: truncated.*\(10, 28, 28\)"
+        ):
             read_idx(path)
 
     def test_extra_bytes(self):
@@ -130,7 +132,9 @@ class LocateTest(tf.test.TestCase):
         write_fake_mnist(folder)
         lines = [f"{locate.sha256(folder / n)}  {n}" for n in IDX_FILES.values()]
         (folder / "SHA256SUMS").write_text("\n".join(lines) + "\n")
-        self.assertTrue(load_mnist(data_dir=self.root / "arg", download=False).checksums_ok)
+        self.assertTrue(
+            load_mnist(data_dir=self.root / "arg", download=False).checksums_ok
+        )
         lines[1] = "0" * 64 + "  " + IDX_FILES["y_train"]
         (folder / "SHA256SUMS").write_text("\n".join(lines) + "\n")
         with self.assertRaisesRegex(ChecksumError, "train-labels-idx1-ubyte.gz"):

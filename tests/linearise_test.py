@@ -27,7 +27,9 @@ class LineariseTest(tf.test.TestCase):
         self.assertNotIn("MaxPooling2D", kinds)
         self.assertIn("AveragePooling2D", kinds)
         for layer in self.linear.layers:
-            self.assertIn(layer.get_config().get("activation", "linear"), ("linear", None))
+            self.assertIn(
+                layer.get_config().get("activation", "linear"), ("linear", None)
+            )
 
     def test_is_affine(self):
         # f(a x + b y) - f(0) = a (f(x) - f(0)) + b (f(y) - f(0)): biases make f affine.
@@ -36,10 +38,18 @@ class LineariseTest(tf.test.TestCase):
         zero = np.zeros_like(x)
         f = lambda v: self.linear(v).numpy().astype(np.float64)  # noqa: E731
         a, b = 0.7, -1.3
-        self.assertAllClose(f(a * x + b * y) - f(zero), a * (f(x) - f(zero)) + b * (f(y) - f(zero)), atol=1e-4)
+        self.assertAllClose(
+            f(a * x + b * y) - f(zero),
+            a * (f(x) - f(zero)) + b * (f(y) - f(zero)),
+            atol=1e-4,
+        )
         # The original network is not.
         g = lambda v: self.model(v).numpy().astype(np.float64)  # noqa: E731
-        self.assertNotAllClose(g(a * x + b * y) - g(zero), a * (g(x) - g(zero)) + b * (g(y) - g(zero)), atol=1e-3)
+        self.assertNotAllClose(
+            g(a * x + b * y) - g(zero),
+            a * (g(x) - g(zero)) + b * (g(y) - g(zero)),
+            atol=1e-3,
+        )
 
     def test_average_pool_has_same_window(self):
         pool = self.linear.get_layer("pool1")
@@ -52,11 +62,15 @@ class LineariseTest(tf.test.TestCase):
 
     def test_unknown_layer_is_named(self):
         inputs = keras.Input((4,))
-        model = keras.Model(inputs, keras.layers.LayerNormalization(name="norm")(inputs))
+        model = keras.Model(
+            inputs, keras.layers.LayerNormalization(name="norm")(inputs)
+        )
         with self.assertRaisesRegex(ValueError, "layer 'norm'"):
             linearise(model)
 
     def test_activation_inside_dense_is_removed(self):
         inputs = keras.Input((3,))
         model = keras.Model(inputs, keras.layers.Dense(2, activation="relu")(inputs))
-        self.assertEqual(linearise(model).layers[-1].get_config()["activation"], "linear")
+        self.assertEqual(
+            linearise(model).layers[-1].get_config()["activation"], "linear"
+        )

@@ -43,7 +43,9 @@ class BuildersTest(tf.test.TestCase, parameterized.TestCase):
         dict(filters=3, strides=2, padding="valid", side=12, pool_size=3),
     )
     def test_shallow_counts(self, filters, strides, padding, side, pool_size=None):
-        model = build_shallow(filters=filters, strides=strides, padding=padding, pool_size=pool_size)
+        model = build_shallow(
+            filters=filters, strides=strides, padding=padding, pool_size=pool_size
+        )
         pooled = side // pool_size if pool_size else side
         expected = (25 * filters + filters) + (pooled * pooled * filters * 10 + 10)
         self.assertEqual(model.count_params(), expected)
@@ -56,8 +58,15 @@ class BuildersTest(tf.test.TestCase, parameterized.TestCase):
 
     def test_dropout_layers_only_when_asked(self):
         names = [layer.name for layer in build_deep(dropout_rate=0.5).layers]
-        self.assertEqual([n for n in names if n.startswith("dropout")], ["dropout1", "dropout2", "dropout3"])
-        self.assertFalse(any(n.startswith("dropout") for n in [la.name for la in build_deep().layers]))
+        self.assertEqual(
+            [n for n in names if n.startswith("dropout")],
+            ["dropout1", "dropout2", "dropout3"],
+        )
+        self.assertFalse(
+            any(
+                n.startswith("dropout") for n in [la.name for la in build_deep().layers]
+            )
+        )
 
     def test_table_rows_add_up(self):
         model = build_deep(padding="same")
@@ -68,8 +77,14 @@ class BuildersTest(tf.test.TestCase, parameterized.TestCase):
         self.assertEqual(table["rows"][-1][-1], "**3,274,634**")
 
     @parameterized.parameters(
-        (dict(kernel_size=30, padding="valid"), "kernel_size is 30 but its input is only 28"),
-        (dict(kernel_size=11, padding="valid"), "kernel_size is 11 but its input is only 9"),
+        (
+            dict(kernel_size=30, padding="valid"),
+            "kernel_size is 30 but its input is only 28",
+        ),
+        (
+            dict(kernel_size=11, padding="valid"),
+            "kernel_size is 11 but its input is only 9",
+        ),
         (dict(filters=(0, 64)), "filters_conv1 must be a whole number >= 1, got 0"),
         (dict(filters=(32,)), "filters must hold two counts"),
         (dict(input_shape=(28, 28)), "input_shape must be"),

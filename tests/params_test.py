@@ -22,10 +22,24 @@ class ParamsTest(tf.test.TestCase, parameterized.TestCase):
         ("depthwise", lambda: [keras.layers.DepthwiseConv2D(3, depth_multiplier=2)]),
         ("separable", lambda: [keras.layers.SeparableConv2D(8, 3)]),
         ("batchnorm", lambda: [keras.layers.BatchNormalization()]),
-        ("dense_stack", lambda: [keras.layers.Flatten(), keras.layers.Dense(5), keras.layers.ReLU(),
-                                 keras.layers.Dropout(0.2), keras.layers.Dense(3)]),  # fmt: skip
-        ("pools", lambda: [keras.layers.MaxPooling2D(), keras.layers.AveragePooling2D(2),
-                           keras.layers.GlobalAveragePooling2D()]),  # fmt: skip
+        (
+            "dense_stack",
+            lambda: [
+                keras.layers.Flatten(),
+                keras.layers.Dense(5),
+                keras.layers.ReLU(),
+                keras.layers.Dropout(0.2),
+                keras.layers.Dense(3),
+            ],
+        ),
+        (
+            "pools",
+            lambda: [
+                keras.layers.MaxPooling2D(),
+                keras.layers.AveragePooling2D(2),
+                keras.layers.GlobalAveragePooling2D(),
+            ],
+        ),
     )
     def test_formula_equals_keras(self, make_layers):
         model = _model(*make_layers())
@@ -37,11 +51,15 @@ class ParamsTest(tf.test.TestCase, parameterized.TestCase):
         self.assertEqual(total_parameters(conv), 96 * (5 * 5 * 3 + 1))
         self.assertEqual(conv.count_params(), 7_296)
         # 4x4x256 flattened (4,096 values) mapped densely to 4,096 values.
-        dense = _model(keras.layers.Flatten(), keras.layers.Dense(4 * 4 * 256), shape=(4, 4, 256))
+        dense = _model(
+            keras.layers.Flatten(), keras.layers.Dense(4 * 4 * 256), shape=(4, 4, 256)
+        )
         self.assertEqual(total_parameters(dense), 4096 * 4096 + 4096)
         self.assertEqual(dense.count_params(), 16_781_312)
 
     def test_unknown_layer_is_named(self):
         model = _model(keras.layers.LayerNormalization(name="mystery"))
-        with self.assertRaisesRegex(ValueError, "layer 'mystery' \\(LayerNormalization\\)"):
+        with self.assertRaisesRegex(
+            ValueError, "layer 'mystery' \\(LayerNormalization\\)"
+        ):
             count_parameters(model)

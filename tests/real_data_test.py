@@ -35,5 +35,8 @@ class RealDataTest(tf.test.TestCase):
         # Counting files is enough here; decoding all 60,000 JPEGs takes ~30 s.
         root = Path(DATA_DIR) / "cifar10-jpeg"
         for split, per_class in (("train", 5000), ("test", 1000)):
-            counts = [len(list((root / split / c).glob("*.jpg"))) for c in sorted(os.listdir(root / split))]
+            counts = [
+                len(list((root / split / c).glob("*.jpg")))
+                for c in sorted(os.listdir(root / split))
+            ]
             self.assertEqual(counts, [per_class] * 10)

@@ -23,9 +23,14 @@ class ResultsTest(tf.test.TestCase):
 
     def test_writes_data_and_metadata(self):
         path = results.write_result(
-            "x1", "run", {"acc": np.float32(0.5), "curve": np.arange(3)},
-            config=_Config(), seed=7, wall_seconds=1.5, root=self.root,
-        )  # fmt: skip
+            "x1",
+            "run",
+            {"acc": np.float32(0.5), "curve": np.arange(3)},
+            config=_Config(),
+            seed=7,
+            wall_seconds=1.5,
+            root=self.root,
+        )
         self.assertEqual(path, self.root / "x1" / "run.json")
         data = json.loads(path.read_text())
         self.assertEqual(data["acc"], 0.5)
@@ -49,8 +54,12 @@ class ResultsTest(tf.test.TestCase):
         with self.assertRaises(ValueError):  # NaN is not valid JSON
             results.write_result("x1", "run", {"v": float("nan")}, root=self.root)
         # The old file is intact and no temporary file is left.
-        self.assertEqual(json.loads((self.root / "x1" / "run.json").read_text())["v"], 1)
-        self.assertEqual(sorted(p.name for p in (self.root / "x1").iterdir()), ["run.json"])
+        self.assertEqual(
+            json.loads((self.root / "x1" / "run.json").read_text())["v"], 1
+        )
+        self.assertEqual(
+            sorted(p.name for p in (self.root / "x1").iterdir()), ["run.json"]
+        )
 
     def test_interrupted_figure_leaves_nothing(self):
         class Boom:
@@ -72,12 +81,16 @@ class SiteTest(tf.test.TestCase):
         super().setUp()
         self.root = Path(self.get_temp_dir()) / "site_results"
         (self.root / "c9").mkdir(parents=True)
-        (self.root / "c9" / "s.json").write_text(json.dumps({
-            "acc": {"mean": 0.98765, "std": 0.00123, "n": 3},
-            "params": 3274634,
-            "runs": [{"x": 0.25}],
-            "table": {"columns": ["a", "b"], "rows": [["x", 1], ["y", 0.5]]},
-        }))  # fmt: skip
+        (self.root / "c9" / "s.json").write_text(
+            json.dumps(
+                {
+                    "acc": {"mean": 0.98765, "std": 0.00123, "n": 3},
+                    "params": 3274634,
+                    "runs": [{"x": 0.25}],
+                    "table": {"columns": ["a", "b"], "rows": [["x", 1], ["y", 0.5]]},
+                }
+            )
+        )
 
     def test_values_and_tables(self):
         text = (
@@ -88,8 +101,14 @@ class SiteTest(tf.test.TestCase):
         self.assertIn("A 98.77% ± 0.12% (n = 3) B 3,274,634 C 0.25", out)
         self.assertIn("| a | b |\n|---|---|\n| x | 1 |\n| y | 0.5 |", out)
 
+    def test_indented_table_stays_indented(self):
+        out = site.render('=== "tab"\n\n    {{ table c9/s }}\n', self.root)
+        self.assertIn("    | a | b |\n    |---|---|\n    | x | 1 |", out)
+
     def test_missing_file_or_key_stops_the_build(self):
-        with self.assertRaisesRegex(site.MissingResultError, r"p\.md: .*c9/none.*does not exist"):
+        with self.assertRaisesRegex(
+            site.MissingResultError, r"p\.md: .*c9/none.*does not exist"
+        ):
             site.render("{{ result c9/none acc }}", self.root, page="p.md")
         with self.assertRaisesRegex(site.MissingResultError, "c9/s nokey"):
             site.render("{{ result c9/s nokey }}", self.root)
@@ -108,19 +127,40 @@ class PagesTest(tf.test.TestCase):
         for page in self.docs.glob("*.md"):
             for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)", page.read_text()):
                 if not target.startswith("http"):
-                    self.assertTrue((self.docs / target).exists(), f"{page.name}: {target}")
+                    self.assertTrue(
+                        (self.docs / target).exists(), f"{page.name}: {target}"
+                    )
 
     def test_every_question_id_has_a_section(self):
         ids = {
             "set-a.md": [f"A{i}" for i in range(1, 7)],
             "set-b.md": [f"B2.{i}" for i in range(1, 7)],
-            "set-c.md": ["C1.1", "C1.2", "C2", "C3.1", "C3.2", "C3.3", "C4.1", "C5.1",
-                         "C5.2", "C5.3", "CT1.1", "CT1.2", "CT2", "CT3.1", "CT3.2", "CT4"],
+            "set-c.md": [
+                "C1.1",
+                "C1.2",
+                "C2",
+                "C3.1",
+                "C3.2",
+                "C3.3",
+                "C4.1",
+                "C5.1",
+                "C5.2",
+                "C5.3",
+                "CT1.1",
+                "CT1.2",
+                "CT2",
+                "CT3.1",
+                "CT3.2",
+                "CT4",
+            ],
             "set-d.md": [f"D{i}" for i in range(1, 7)],
-        }  # fmt: skip
+        }
         for page, wanted in ids.items():
-            headings = re.findall(r"^#{2,4} (\S+)", (self.docs / page).read_text(), re.M)
+            headings = re.findall(
+                r"^#{2,4} (\S+)", (self.docs / page).read_text(), re.M
+            )
             for question in wanted:
                 self.assertTrue(
-                    any(h.startswith(question) for h in headings), f"{page} lacks {question}"
+                    any(h.startswith(question) for h in headings),
+                    f"{page} lacks {question}",
                 )

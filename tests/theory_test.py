@@ -10,7 +10,9 @@ from tfcnn.analysis.conv import correlate1d, correlate2d, filter_jacobian_1d
 
 def tf_correlate1d(signal, f):
     """TensorFlow's conv1d ('valid', stride 1) on a 1-D signal: a correlation."""
-    return tf.nn.conv1d(tf.reshape(signal, (1, -1, 1)), tf.reshape(f, (-1, 1, 1)), 1, "VALID")[0, :, 0]
+    return tf.nn.conv1d(
+        tf.reshape(signal, (1, -1, 1)), tf.reshape(f, (-1, 1, 1)), 1, "VALID"
+    )[0, :, 0]
 
 
 class ConvolutionTheoryTest(tf.test.TestCase, parameterized.TestCase):
@@ -29,8 +31,13 @@ class ConvolutionTheoryTest(tf.test.TestCase, parameterized.TestCase):
         image = np.zeros((12, 12))
         image[2:7, 3:8] = rng.normal(size=(5, 5))
         k = rng.normal(size=(3, 3))
-        moved = np.roll(image, (3, 2), axis=(0, 1))  # the content stays inside the zero border
-        self.assertAllClose(correlate2d(moved, k, "same"), np.roll(correlate2d(image, k, "same"), (3, 2), axis=(0, 1)))
+        moved = np.roll(
+            image, (3, 2), axis=(0, 1)
+        )  # the content stays inside the zero border
+        self.assertAllClose(
+            correlate2d(moved, k, "same"),
+            np.roll(correlate2d(image, k, "same"), (3, 2), axis=(0, 1)),
+        )
 
     def test_each_output_is_a_dot_product_with_a_shifted_window(self):
         rng = np.random.default_rng(2)
@@ -74,7 +81,9 @@ class JacobianTest(tf.test.TestCase, parameterized.TestCase):
         f = tf.Variable(rng.normal(size=k))
         with tf.GradientTape() as tape:
             out = tf_correlate1d(signal, f)
-        self.assertAllClose(tape.jacobian(out, f), filter_jacobian_1d(signal.numpy(), k))
+        self.assertAllClose(
+            tape.jacobian(out, f), filter_jacobian_1d(signal.numpy(), k)
+        )
 
     def test_jacobian_transpose_product_is_a_correlation(self):
         rng = np.random.default_rng(5)
@@ -85,5 +94,7 @@ class JacobianTest(tf.test.TestCase, parameterized.TestCase):
         self.assertAllClose(jacobian.T @ upstream, correlate1d(signal, upstream))
         f = tf.Variable(rng.normal(size=k))
         with tf.GradientTape() as tape:
-            loss = tf.reduce_sum(tf.constant(upstream) * tf_correlate1d(tf.constant(signal), f))
+            loss = tf.reduce_sum(
+                tf.constant(upstream) * tf_correlate1d(tf.constant(signal), f)
+            )
         self.assertAllClose(tape.gradient(loss, f), jacobian.T @ upstream)

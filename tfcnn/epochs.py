@@ -3,8 +3,8 @@
 `tfcnn.training.fit_iterations` streams batches through `tf.data`, which only the
 TensorFlow backend can consume. The helpers here feed NumPy arrays straight to
 `model.fit`, so the same code runs with `KERAS_BACKEND=tensorflow` or `torch`.
-Training time is measured without the evaluation passes (the
-`IterationLogger` excludes them), so it is comparable between batch sizes.
+Training time is measured without the evaluation passes, as wall time and as
+CPU time (the fair measure on a shared machine), so it compares batch sizes.
 """
 
 from __future__ import annotations
@@ -42,6 +42,33 @@ def limit_threads(threads: int = 1) -> None:
         tf.config.threading.set_inter_op_parallelism_threads(threads)
 
 
+class EpochClock(keras.callbacks.Callback):
+    """Wall and CPU seconds of each epoch's training, up to the end of its last batch.
+
+    Put it before any callback that evaluates at the end of an epoch: its
+    `on_train_batch_end` then runs first, so evaluation is not counted. CPU
+    time (of this process, all threads) measures the work done whatever else
+    the machine runs; wall time also counts waiting for a busy CPU.
+
+    Args:
+        updates_per_epoch: batches in an epoch.
+    """
+
+    def __init__(self, updates_per_epoch: int):
+        super().__init__()
+        self.updates_per_epoch = updates_per_epoch
+        self.wall_seconds: list[float] = []
+        self.cpu_seconds: list[float] = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if batch + 1 == self.updates_per_epoch:
+            self.wall_seconds.append(time.perf_counter() - self._wall)
+            self.cpu_seconds.append(time.process_time() - self._cpu)
+
+
 def mean_std(values) -> dict:
     """`{"mean", "std", "n"}` of a list of numbers (sample std, 0 for one value)."""
     values = np.asarray(values, dtype=np.float64)
@@ -51,11 +78,27 @@ def mean_std(values) -> dict:
     return {"mean": float(values.mean()), "std": std, "n": int(values.size)}
 
 
+def format_mean_std(value: dict | None, spec: str) -> str:
+    """ "mean ± std" of a `mean_std` dict with a format spec; "(n = N)" when N < 3."""
+    if value is None:
+        return "not measured"
+    n = f" (n = {value['n']})" if value["n"] < 3 else ""
+    return f"{format(value['mean'], spec)} ± {format(value['std'], spec)}{n}"
+
+
 def train_epochs(
-    model: keras.Model, split, *, epochs: int, batch_size: int, optimizer: str = "adam",
-    learning_rate: float = 1e-3, train_eval_size: int = 10_000, seed: int = 0,
-    checkpoint_dir: Path | None = None, verbose: int = 1,
-) -> dict:  # fmt: skip
+    model: keras.Model,
+    split,
+    *,
+    epochs: int,
+    batch_size: int,
+    optimizer: str = "adam",
+    learning_rate: float = 1e-3,
+    train_eval_size: int = 10_000,
+    seed: int = 0,
+    checkpoint_dir: Path | None = None,
+    verbose: int = 1,
+) -> dict:
     """Compiles `model` and trains it for `epochs` passes over `split.x_train`.
 
     After every epoch, accuracy and mean cross-entropy are measured on a fixed
@@ -80,46 +123,78 @@ def train_epochs(
     Returns:
         `history` (one record per epoch: `epoch` counted from 1, `iteration`,
         `train_*` and `val_*` metrics, cumulative `train_seconds`),
-        `epoch_seconds` (training time of each epoch), `updates_per_epoch`,
+        `epoch_seconds` and `epoch_cpu_seconds` (wall and CPU time of each
+        epoch's training, evaluation excluded), `updates_per_epoch`,
         `params` and `wall_seconds`.
     """
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}.")
     n_train = len(split.x_train)
     if not 1 <= batch_size <= n_train:
-        raise ValueError(f"batch_size must be in [1, {n_train}] (the training set), got {batch_size}.")
+        raise ValueError(
+            f"batch_size must be in [1, {n_train}] (the training set), got {batch_size}."
+        )
     per_class = max(1, min(train_eval_size, n_train) // len(split.class_names))
     sample = stratified_indices(split.y_train, per_class, seed)
     updates = math.ceil(n_train / batch_size)
     logger = IterationLogger(
-        {"train": (split.x_train[sample], split.y_train[sample]), "val": (split.x_val, split.y_val)},
-        every=updates, verbose=verbose,
-    )  # fmt: skip
-    callbacks = [logger]
+        {
+            "train": (split.x_train[sample], split.y_train[sample]),
+            "val": (split.x_val, split.y_val),
+        },
+        every=updates,
+        verbose=verbose,
+    )
+    clock = EpochClock(updates)
+    callbacks = [clock, logger]
     if checkpoint_dir is not None:
         Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
-        callbacks.append(keras.callbacks.ModelCheckpoint(
-            str(Path(checkpoint_dir) / "epoch{epoch}.weights.h5"), save_weights_only=True,
-        ))  # fmt: skip
+        callbacks.append(
+            keras.callbacks.ModelCheckpoint(
+                str(Path(checkpoint_dir) / "epoch{epoch}.weights.h5"),
+                save_weights_only=True,
+            )
+        )
     compile_classifier(model, optimizer, learning_rate)
     started = time.perf_counter()
     model.fit(
-        split.x_train, split.y_train, batch_size=batch_size, epochs=epochs,
-        shuffle=True, verbose=0, callbacks=callbacks,
-    )  # fmt: skip
+        split.x_train,
+        split.y_train,
+        batch_size=batch_size,
+        epochs=epochs,
+        shuffle=True,
+        verbose=0,
+        callbacks=callbacks,
+    )
     # A diverged run has NaN losses; JSON has no NaN, so they become None.
     history = [
         {**{k: _finite_or_none(v) for k, v in row.items()}, "epoch": row["epoch"] + 1}
         for row in logger.history
     ]
-    cumulative = [0.0] + [row["train_seconds"] for row in history]
     return {
         "history": history,
-        "epoch_seconds": list(np.diff(cumulative)),
+        "epoch_seconds": clock.wall_seconds,
+        "epoch_cpu_seconds": clock.cpu_seconds,
         "updates_per_epoch": updates,
         "params": int(model.count_params()),
         "wall_seconds": time.perf_counter() - started,
     }
+
+
+def steady_epoch_seconds(run: dict, clock: str = "cpu") -> float | None:
+    """Mean training seconds of epochs 2..E of a `train_epochs` run (epoch 1 also traces).
+
+    Args:
+        run: the dict returned by `train_epochs` (or read back from JSON).
+        clock: "cpu" (`epoch_cpu_seconds`; None if the run has none) or
+            "wall" (`epoch_seconds`). Defaults to "cpu".
+    """
+    if clock not in ("cpu", "wall"):
+        raise ValueError(f"clock must be 'cpu' or 'wall', got {clock!r}.")
+    seconds = run.get("epoch_cpu_seconds" if clock == "cpu" else "epoch_seconds")
+    if not seconds:
+        return None
+    return float(np.mean(seconds[1:] if len(seconds) > 1 else seconds))
 
 
 def _finite_or_none(value):
@@ -133,13 +208,17 @@ def best_epoch(histories: list[list[dict]], key: str = "val_accuracy") -> int:
         histories: one `train_epochs` history per seed, of equal length.
         key: the validation metric to maximise. Defaults to "val_accuracy".
     """
-    values = np.array([[row[key] for row in history] for history in histories], dtype=float)
+    values = np.array(
+        [[row[key] for row in history] for history in histories], dtype=float
+    )
     return int(np.nanargmax(values.mean(axis=0))) + 1
 
 
 def predict_probabilities(model: keras.Model, x, batch_size: int = 1000) -> np.ndarray:
     """Softmax probabilities (float64) of a logit-output model, on any backend."""
-    logits = np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
+    logits = np.asarray(
+        model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64
+    )
     return np.exp(log_softmax(logits))
 
 

@@ -33,18 +33,35 @@ def load_split(dataset="mnist", val_fraction=0.1, seed=0, data_dir=None) -> Spli
     with `seed`) is what model choices use; the test set is only reported.
     """
     ds = load_dataset(dataset, data_dir=data_dir)
-    (x_train, y_train), (x_val, y_val) = train_val_split(ds.x_train, ds.y_train, val_fraction, seed)
+    (x_train, y_train), (x_val, y_val) = train_val_split(
+        ds.x_train, ds.y_train, val_fraction, seed
+    )
     return Split(
-        to_float(x_train), y_train.astype(np.int64), to_float(x_val), y_val.astype(np.int64),
-        to_float(ds.x_test), ds.y_test.astype(np.int64), ds.class_names,
-    )  # fmt: skip
+        to_float(x_train),
+        y_train.astype(np.int64),
+        to_float(x_val),
+        y_val.astype(np.int64),
+        to_float(ds.x_test),
+        ds.y_test.astype(np.int64),
+        ds.class_names,
+    )
 
 
 def train_and_record(
-    model, split: Split, *, iterations: int, batch_size: int = 50, optimizer: str = "adam",
-    learning_rate: float = 1e-4, cosine_decay: bool = False, record_every: int = 500, seed: int = 0,
-    train_eval_size: int = 2000, callbacks=(), verbose: int = 1,
-) -> dict:  # fmt: skip
+    model,
+    split: Split,
+    *,
+    iterations: int,
+    batch_size: int = 50,
+    optimizer: str = "adam",
+    learning_rate: float = 1e-4,
+    cosine_decay: bool = False,
+    record_every: int = 500,
+    seed: int = 0,
+    train_eval_size: int = 2000,
+    callbacks=(),
+    verbose: int = 1,
+) -> dict:
     """Compiles and trains `model`, evaluating train/val/test every `record_every` steps.
 
     "train" metrics are measured on a fixed stratified sample of
@@ -67,14 +84,23 @@ def train_and_record(
         verbose=verbose,
     )
     compile_classifier(
-        model, optimizer, learning_rate, steps_per_execution=_spe(record_every),
+        model,
+        optimizer,
+        learning_rate,
+        steps_per_execution=_spe(record_every),
         decay_steps=iterations if cosine_decay else None,
-    )  # fmt: skip
+    )
     started = time.perf_counter()
     fit_iterations(
-        model, split.x_train, split.y_train, iterations=iterations, batch_size=batch_size,
-        seed=seed, chunk=record_every, callbacks=[logger, *callbacks],
-    )  # fmt: skip
+        model,
+        split.x_train,
+        split.y_train,
+        iterations=iterations,
+        batch_size=batch_size,
+        seed=seed,
+        chunk=record_every,
+        callbacks=[logger, *callbacks],
+    )
     return {
         "params": int(model.count_params()),
         "history": logger.history,

@@ -40,11 +40,15 @@ def load_runs(result_id: str, prefix: str, root: Path | None = None) -> dict[int
         if match:
             runs[int(match.group(1))] = json.loads(path.read_text())
     if not runs:
-        raise FileNotFoundError(f"no runs {folder}/{prefix}_seed*.json: run their script first.")
+        raise FileNotFoundError(
+            f"no runs {folder}/{prefix}_seed*.json: run their script first."
+        )
     return dict(sorted(runs.items()))
 
 
-def final_summary(runs: dict[int, dict], keys=("train_accuracy", "val_accuracy", "test_accuracy")) -> dict:
+def final_summary(
+    runs: dict[int, dict], keys=("train_accuracy", "val_accuracy", "test_accuracy")
+) -> dict:
     """`summarise` of each key of the runs' final records."""
     return {key: summarise(run["final"][key] for run in runs.values()) for key in keys}
 

@@ -51,12 +51,26 @@ def _git_commit() -> str | None:
     try:
         commit = subprocess.run(
             ["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"],
-            capture_output=True, text=True, check=True, timeout=10,
-        ).stdout.strip()  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--", "tfcnn", "scripts"],
-            capture_output=True, text=True, timeout=10,
-        ).stdout.strip()  # fmt: skip
+            [
+                "git",
+                "-C",
+                str(REPO_ROOT),
+                "status",
+                "--porcelain",
+                "--",
+                "tfcnn",
+                "scripts",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return commit + ("+dirty" if dirty else "")
@@ -107,7 +121,9 @@ def machine() -> dict:
     }
 
 
-def run_metadata(config=None, seed: int | None = None, wall_seconds: float | None = None) -> dict:
+def run_metadata(
+    config=None, seed: int | None = None, wall_seconds: float | None = None
+) -> dict:
     """Everything needed to trace and rerun a result."""
     if dataclasses.is_dataclass(config):
         config = dataclasses.asdict(config)
@@ -119,7 +135,9 @@ def run_metadata(config=None, seed: int | None = None, wall_seconds: float | Non
         "versions": versions(),
         "machine": machine(),
         "wall_seconds": wall_seconds,
-        "written_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "written_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec="seconds"
+        ),
     }
 
 
@@ -130,6 +148,7 @@ def _atomic_write(path: Path, write) -> None:
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o644)  # mkstemp makes the file private; results are public
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -147,9 +166,15 @@ def _jsonable(value):
 
 
 def write_result(
-    result_id: str, name: str, data: dict, *, config=None, seed=None,
-    wall_seconds=None, root: Path | None = None,
-) -> Path:  # fmt: skip
+    result_id: str,
+    name: str,
+    data: dict,
+    *,
+    config=None,
+    seed=None,
+    wall_seconds=None,
+    root: Path | None = None,
+) -> Path:
     """Writes `<root>/<result_id>/<name>.json` atomically, with run metadata.
 
     Args:
@@ -187,6 +212,8 @@ def save_figure(fig, result_id: str, name: str, root: Path | None = None) -> Pat
     import matplotlib.pyplot as plt
 
     path = Path(root or results_dir()) / result_id / f"{name}.png"
-    _atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight"))
+    _atomic_write(
+        path, lambda tmp: fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+    )
     plt.close(fig)
     return path

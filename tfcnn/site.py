@@ -80,8 +80,18 @@ def render(markdown: str, root: Path | None = None, page: str = "page") -> str:
         try:
             data = _load(words[0], root, cache)
             if kind == "table":
-                return markdown_table(lookup(data, words[1] if len(words) > 1 else "table"))
-            return format_value(lookup(data, words[1]), words[2] if len(words) > 2 else "")
+                table = markdown_table(
+                    lookup(data, words[1] if len(words) > 1 else "table")
+                )
+                # Keep a table that stands indented (in a tab or admonition) indented.
+                line_start = markdown.rfind("\n", 0, match.start()) + 1
+                indent = markdown[line_start : match.start()]
+                return (
+                    table.replace("\n", "\n" + indent) if not indent.strip() else table
+                )
+            return format_value(
+                lookup(data, words[1]), words[2] if len(words) > 2 else ""
+            )
         except (KeyError, IndexError, ValueError) as error:
             raise MissingResultError(f"{page}: {match.group(0)}: {error}") from error
 

@@ -26,18 +26,25 @@ def make_optimizer(
         **kwargs: passed to the Keras optimiser (e.g. `momentum`, `rho`).
     """
     if name not in OPTIMIZERS:
-        raise ValueError(f"Unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}.")
+        raise ValueError(
+            f"Unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}."
+        )
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be > 0, got {learning_rate}.")
     if decay_steps:
-        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps)
+        learning_rate = keras.optimizers.schedules.CosineDecay(
+            learning_rate, decay_steps
+        )
     return OPTIMIZERS[name](learning_rate=learning_rate, **kwargs)
 
 
 def compile_classifier(
-    model: keras.Model, optimizer: str = "adam", learning_rate: float = 1e-4,
-    steps_per_execution: int = 1, decay_steps: int | None = None,
-) -> keras.Model:  # fmt: skip
+    model: keras.Model,
+    optimizer: str = "adam",
+    learning_rate: float = 1e-4,
+    steps_per_execution: int = 1,
+    decay_steps: int | None = None,
+) -> keras.Model:
     """Compiles a logit-output model with sparse cross-entropy and accuracy.
 
     Args:
@@ -59,9 +66,16 @@ def compile_classifier(
 
 
 def fit_iterations(
-    model: keras.Model, x, y, *, iterations: int, batch_size: int = 50,
-    seed: int = 0, chunk: int = 500, callbacks=(),
-) -> keras.callbacks.History:  # fmt: skip
+    model: keras.Model,
+    x,
+    y,
+    *,
+    iterations: int,
+    batch_size: int = 50,
+    seed: int = 0,
+    chunk: int = 500,
+    callbacks=(),
+) -> keras.callbacks.History:
     """Trains for exactly `iterations` batches drawn from a reshuffled stream.
 
     Args:
@@ -75,20 +89,30 @@ def fit_iterations(
         callbacks: Keras callbacks, e.g. an `IterationLogger`.
     """
     if iterations < 1 or iterations % chunk:
-        raise ValueError(f"iterations ({iterations}) must be a positive multiple of chunk ({chunk}).")
+        raise ValueError(
+            f"iterations ({iterations}) must be a positive multiple of chunk ({chunk})."
+        )
     if batch_size > len(x):
         raise ValueError(
             f"batch_size {batch_size} is larger than the {len(x)} training examples; "
             "use a batch_size of at most the data set size."
         )
-    stream = make_dataset(x, y, batch_size=batch_size, shuffle=True, seed=seed, repeat=True)
+    stream = make_dataset(
+        x, y, batch_size=batch_size, shuffle=True, seed=seed, repeat=True
+    )
     spe = model.steps_per_execution if hasattr(model, "steps_per_execution") else 1
     if chunk % max(1, int(spe)):
-        raise ValueError(f"chunk ({chunk}) must be a multiple of steps_per_execution ({spe}).")
+        raise ValueError(
+            f"chunk ({chunk}) must be a multiple of steps_per_execution ({spe})."
+        )
     return model.fit(
-        stream, epochs=iterations // chunk, steps_per_epoch=chunk,
-        callbacks=list(callbacks), verbose=0, shuffle=False,
-    )  # fmt: skip
+        stream,
+        epochs=iterations // chunk,
+        steps_per_epoch=chunk,
+        callbacks=list(callbacks),
+        verbose=0,
+        shuffle=False,
+    )
 
 
 def epochs_for(iterations: int, batch_size: int, n_examples: int) -> float:

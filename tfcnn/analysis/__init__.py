@@ -8,4 +8,8 @@ __all__ = [
     "convolve2d",
     "correlate2d",
     "output_size",
-    "count_parameters", "linearise", "parameter_table", "total_parameters"]
+    "count_parameters",
+    "linearise",
+    "parameter_table",
+    "total_parameters",
+]

@@ -15,7 +15,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 def output_size(n: int, k: int, padding: int = 0, stride: int = 1) -> int:
     """floor((n + 2p - k) / s) + 1: the output length of a window sweep."""
     if k > n + 2 * padding:
-        raise ValueError(f"kernel size {k} exceeds the padded input size {n + 2 * padding}.")
+        raise ValueError(
+            f"kernel size {k} exceeds the padded input size {n + 2 * padding}."
+        )
     if stride < 1:
         raise ValueError(f"stride must be >= 1, got {stride}.")
     return (n + 2 * padding - k) // stride + 1
@@ -36,7 +38,9 @@ def _pad(x: np.ndarray, k_shape, padding, stride) -> np.ndarray:
     elif isinstance(padding, int) and padding >= 0:
         widths = [(padding, padding)] * 2
     else:
-        raise ValueError(f"padding must be 'valid', 'same' or an int >= 0, got {padding!r}.")
+        raise ValueError(
+            f"padding must be 'valid', 'same' or an int >= 0, got {padding!r}."
+        )
     widths += [(0, 0)] * (x.ndim - 2)
     return np.pad(x, widths)
 
@@ -52,15 +56,25 @@ def correlate2d(x, k, padding="valid", stride: int = 1) -> np.ndarray:
         stride: step of the window in both directions. Defaults to 1.
     """
     x, k = np.asarray(x, dtype=np.float64), np.asarray(k, dtype=np.float64)
-    if x.ndim != k.ndim or x.ndim not in (2, 3) or (x.ndim == 3 and x.shape[2] != k.shape[2]):
-        raise ValueError(f"x {x.shape} and k {k.shape} must both be 2-D, or 3-D with equal channels.")
+    if (
+        x.ndim != k.ndim
+        or x.ndim not in (2, 3)
+        or (x.ndim == 3 and x.shape[2] != k.shape[2])
+    ):
+        raise ValueError(
+            f"x {x.shape} and k {k.shape} must both be 2-D, or 3-D with equal channels."
+        )
     if stride < 1:
         raise ValueError(f"stride must be >= 1, got {stride}.")
     x = _pad(x, k.shape[:2], padding, stride)
     if k.shape[0] > x.shape[0] or k.shape[1] > x.shape[1]:
-        raise ValueError(f"kernel {k.shape[:2]} is larger than the (padded) input {x.shape[:2]}.")
+        raise ValueError(
+            f"kernel {k.shape[:2]} is larger than the (padded) input {x.shape[:2]}."
+        )
     windows = sliding_window_view(x, k.shape, axis=tuple(range(k.ndim)))
-    windows = windows.reshape(windows.shape[0], windows.shape[1], *k.shape)[::stride, ::stride]
+    windows = windows.reshape(windows.shape[0], windows.shape[1], *k.shape)[
+        ::stride, ::stride
+    ]
     return np.tensordot(windows, k, axes=k.ndim)
 
 

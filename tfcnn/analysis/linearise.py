@@ -7,13 +7,30 @@ from keras import layers
 
 # Layers that are linear (or affine) maps of their input at inference.
 LINEAR_LAYERS = (
-    layers.InputLayer, layers.Conv1D, layers.Conv2D, layers.DepthwiseConv2D,
-    layers.SeparableConv2D, layers.Dense, layers.Flatten, layers.Reshape,
-    layers.Dropout, layers.AveragePooling2D, layers.GlobalAveragePooling2D,
-    layers.Identity, layers.ZeroPadding2D, layers.Concatenate, layers.Add,
+    layers.InputLayer,
+    layers.Conv1D,
+    layers.Conv2D,
+    layers.DepthwiseConv2D,
+    layers.SeparableConv2D,
+    layers.Dense,
+    layers.Flatten,
+    layers.Reshape,
+    layers.Dropout,
+    layers.AveragePooling2D,
+    layers.GlobalAveragePooling2D,
+    layers.Identity,
+    layers.ZeroPadding2D,
+    layers.Concatenate,
+    layers.Add,
     layers.Cropping2D,
-)  # fmt: skip
-ACTIVATION_LAYERS = (layers.ReLU, layers.LeakyReLU, layers.ELU, layers.Activation, layers.Softmax)
+)
+ACTIVATION_LAYERS = (
+    layers.ReLU,
+    layers.LeakyReLU,
+    layers.ELU,
+    layers.Activation,
+    layers.Softmax,
+)
 
 
 def _linear_layer(layer):

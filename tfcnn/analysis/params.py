@@ -9,12 +9,27 @@ from keras import layers
 
 # Layers with no trainable weights: pooling, reshaping, activations, dropout.
 PARAMETER_FREE = (
-    layers.InputLayer, layers.MaxPooling2D, layers.AveragePooling2D, layers.Flatten,
-    layers.ReLU, layers.Activation, layers.Dropout, layers.Identity, layers.Reshape,
-    layers.GlobalAveragePooling2D, layers.GlobalMaxPooling2D, layers.Concatenate,
-    layers.Add, layers.ZeroPadding2D, layers.Cropping2D, layers.Softmax,
-    layers.RandomFlip, layers.RandomCrop, layers.RandomTranslation, layers.Rescaling,
-)  # fmt: skip
+    layers.InputLayer,
+    layers.MaxPooling2D,
+    layers.AveragePooling2D,
+    layers.Flatten,
+    layers.ReLU,
+    layers.Activation,
+    layers.Dropout,
+    layers.Identity,
+    layers.Reshape,
+    layers.GlobalAveragePooling2D,
+    layers.GlobalMaxPooling2D,
+    layers.Concatenate,
+    layers.Add,
+    layers.ZeroPadding2D,
+    layers.Cropping2D,
+    layers.Softmax,
+    layers.RandomFlip,
+    layers.RandomCrop,
+    layers.RandomTranslation,
+    layers.Rescaling,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +53,9 @@ def _conv(layer) -> ParamRow:
     bias = layer.use_bias
     formula = "k_h·k_w·C_in·N" + (" + N" if bias else "")
     numbers = f"{kh}·{kw}·{c_in}·{n}" + (f" + {n}" if bias else "")
-    return ParamRow(layer.name, "Conv2D", formula, numbers, kh * kw * c_in * n + (n if bias else 0))
+    return ParamRow(
+        layer.name, "Conv2D", formula, numbers, kh * kw * c_in * n + (n if bias else 0)
+    )
 
 
 def _dense(layer) -> ParamRow:
@@ -46,7 +63,9 @@ def _dense(layer) -> ParamRow:
     bias = layer.use_bias
     formula = "d_in·d_out" + (" + d_out" if bias else "")
     numbers = f"{d_in}·{d_out}" + (f" + {d_out}" if bias else "")
-    return ParamRow(layer.name, "Dense", formula, numbers, d_in * d_out + (d_out if bias else 0))
+    return ParamRow(
+        layer.name, "Dense", formula, numbers, d_in * d_out + (d_out if bias else 0)
+    )
 
 
 def _depthwise(layer) -> ParamRow:
@@ -55,7 +74,13 @@ def _depthwise(layer) -> ParamRow:
     bias = layer.use_bias
     formula = "k_h·k_w·C·m" + (" + C·m" if bias else "")
     numbers = f"{kh}·{kw}·{c}·{m}" + (f" + {c}·{m}" if bias else "")
-    return ParamRow(layer.name, "DepthwiseConv2D", formula, numbers, kh * kw * c * m + (c * m if bias else 0))
+    return ParamRow(
+        layer.name,
+        "DepthwiseConv2D",
+        formula,
+        numbers,
+        kh * kw * c * m + (c * m if bias else 0),
+    )
 
 
 def _separable(layer) -> ParamRow:
@@ -72,7 +97,13 @@ def _batchnorm(layer) -> ParamRow:
     c = _channels(layer)
     # gamma and beta are trained; the moving mean and variance are not, but
     # Keras' count_params() includes them, so they are counted (and named) here.
-    return ParamRow(layer.name, "BatchNormalization", "4·C (γ, β, moving mean, moving var)", f"4·{c}", 4 * c)
+    return ParamRow(
+        layer.name,
+        "BatchNormalization",
+        "4·C (γ, β, moving mean, moving var)",
+        f"4·{c}",
+        4 * c,
+    )
 
 
 RULES = {
@@ -120,6 +151,14 @@ def parameter_table(model: keras.Model, with_shapes: bool = True) -> dict:
     for row in count_parameters(model):
         shape = model.get_layer(row.layer).output.shape if with_shapes else ""
         shape_text = "×".join(str(d) for d in tuple(shape)[1:]) if with_shapes else ""
-        rows.append([f"{row.layer} ({row.kind})", shape_text, row.formula, row.numbers, f"{row.params:,}"])
+        rows.append(
+            [
+                f"{row.layer} ({row.kind})",
+                shape_text,
+                row.formula,
+                row.numbers,
+                f"{row.params:,}",
+            ]
+        )
     rows.append(["**total**", "", "", "", f"**{total_parameters(model):,}**"])
     return {"columns": columns, "rows": rows}

@@ -17,7 +17,9 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
 
 def classification_metrics(model, x, y, batch_size: int = 1000) -> dict:
     """Accuracy and mean cross-entropy of a logit-output model on `(x, y)`."""
-    logits = np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
+    logits = np.asarray(
+        model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64
+    )
     y = np.asarray(y).reshape(-1).astype(int)
     log_probs = log_softmax(logits)
     return {
@@ -45,12 +47,16 @@ class IterationLogger(keras.callbacks.Callback):
         verbose: print one line per record. Defaults to 1.
     """
 
-    def __init__(self, eval_data, every=500, evaluate_fn=None, record_at_start=False, verbose=1):
+    def __init__(
+        self, eval_data, every=500, evaluate_fn=None, record_at_start=False, verbose=1
+    ):
         super().__init__()
         if not isinstance(every, int) or every < 1:
             raise ValueError(f"every must be a whole number >= 1, got {every!r}.")
         if not eval_data:
-            raise ValueError("eval_data is empty; pass e.g. {'test': (x_test, y_test)}.")
+            raise ValueError(
+                "eval_data is empty; pass e.g. {'test': (x_test, y_test)}."
+            )
         self.eval_data = dict(eval_data)
         self.every = every
         self.evaluate_fn = evaluate_fn or classification_metrics
@@ -93,7 +99,9 @@ class IterationLogger(keras.callbacks.Callback):
         self.history.append(row)
         if self.verbose:
             shown = ", ".join(
-                f"{k} {v:.4f}" for k, v in row.items() if k.endswith(("accuracy", "loss"))
+                f"{k} {v:.4f}"
+                for k, v in row.items()
+                if k.endswith(("accuracy", "loss"))
             )
             print(f"[{row['iteration']:>6} it, {wall:7.1f} s] {shown}", flush=True)
 

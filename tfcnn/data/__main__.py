@@ -11,9 +11,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tfcnn.data", description="Report the data sets tfcnn can find."
     )
-    parser.add_argument("--data-dir", help="folder to search first (else $TFCNN_DATA_DIR, caches)")
     parser.add_argument(
-        "--download", action="store_true", help="allow the online keras.datasets fallback"
+        "--data-dir", help="folder to search first (else $TFCNN_DATA_DIR, caches)"
+    )
+    parser.add_argument(
+        "--download",
+        action="store_true",
+        help="allow the online keras.datasets fallback",
     )
     args = parser.parse_args(argv)
     missing = 0

@@ -27,7 +27,9 @@ def random_flip(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     return tf.where(flip[:, None, None, None], tf.reverse(images, axis=[2]), images)
 
 
-def random_translate(images: tf.Tensor, pad: int, seed: tf.Tensor, mode: str = "REFLECT") -> tf.Tensor:
+def random_translate(
+    images: tf.Tensor, pad: int, seed: tf.Tensor, mode: str = "REFLECT"
+) -> tf.Tensor:
     """Pads by `pad` pixels and crops back at a random offset per image (batched).
 
     Equivalent to `tf.image.random_crop` of each padded image, but done with two
@@ -45,14 +47,18 @@ def random_translate(images: tf.Tensor, pad: int, seed: tf.Tensor, mode: str = "
     shape = tf.shape(images)
     batch, height, width = shape[0], shape[1], shape[2]
     padded = tf.pad(images, [[0, 0], [pad, pad], [pad, pad], [0, 0]], mode=mode)
-    offsets = tf.random.stateless_uniform([batch, 2], seed, minval=0, maxval=2 * pad + 1, dtype=tf.int32)
+    offsets = tf.random.stateless_uniform(
+        [batch, 2], seed, minval=0, maxval=2 * pad + 1, dtype=tf.int32
+    )
     rows = offsets[:, :1] + tf.range(height)[None, :]  # (B, H)
     cols = offsets[:, 1:] + tf.range(width)[None, :]  # (B, W)
     cropped = tf.gather(padded, rows, axis=1, batch_dims=1)  # (B, H, W + 2 pad, C)
     return tf.gather(cropped, cols, axis=2, batch_dims=1)
 
 
-def augment_batch(images: tf.Tensor, seed: tf.Tensor, flip: bool = True, translate: int = 2) -> tf.Tensor:
+def augment_batch(
+    images: tf.Tensor, seed: tf.Tensor, flip: bool = True, translate: int = 2
+) -> tf.Tensor:
     """Random flip then random translation of a uint8 or float batch.
 
     Args:
@@ -68,9 +74,15 @@ def augment_batch(images: tf.Tensor, seed: tf.Tensor, flip: bool = True, transla
 
 
 def training_dataset(
-    x: np.ndarray, y: np.ndarray, batch_size: int, *, seed: int = 0, num_classes: int = 10,
-    flip: bool = True, translate: int = 2,
-) -> tf.data.Dataset:  # fmt: skip
+    x: np.ndarray,
+    y: np.ndarray,
+    batch_size: int,
+    *,
+    seed: int = 0,
+    num_classes: int = 10,
+    flip: bool = True,
+    translate: int = 2,
+) -> tf.data.Dataset:
     """An endless stream of augmented batches: float32 pixels in [0, 255], one-hot labels.
 
     Every pass over the data is a new seeded permutation; the last incomplete
@@ -86,7 +98,9 @@ def training_dataset(
         translate: random shifts of up to this many pixels. Defaults to 2.
     """
     if not 1 <= batch_size <= len(x):
-        raise ValueError(f"batch_size must be between 1 and len(x) = {len(x)}, got {batch_size}.")
+        raise ValueError(
+            f"batch_size must be between 1 and len(x) = {len(x)}, got {batch_size}."
+        )
     if len(x) != len(y):
         raise ValueError(f"x has {len(x)} images but y has {len(y)} labels.")
     images = tf.constant(np.asarray(x, dtype=np.uint8))
@@ -94,14 +108,22 @@ def training_dataset(
     steps = len(x) // batch_size
 
     def epoch(index):
-        order = tf.random.experimental.stateless_shuffle(tf.range(len(x)), tf.stack([tf.constant(seed, tf.int64), index]))
-        return tf.data.Dataset.from_tensor_slices(tf.reshape(order[: steps * batch_size], (steps, batch_size)))
+        order = tf.random.experimental.stateless_shuffle(
+            tf.range(len(x)), tf.stack([tf.constant(seed, tf.int64), index])
+        )
+        return tf.data.Dataset.from_tensor_slices(
+            tf.reshape(order[: steps * batch_size], (steps, batch_size))
+        )
 
     def load(batch_index, seed_pair):
-        batch = augment_batch(tf.gather(images, batch_index), seed_pair, flip, translate)
+        batch = augment_batch(
+            tf.gather(images, batch_index), seed_pair, flip, translate
+        )
         return tf.cast(batch, tf.float32), tf.gather(labels, batch_index)
 
-    batches = tf.data.Dataset.range(2**62).flat_map(lambda i: epoch(tf.cast(i, tf.int64)))
+    batches = tf.data.Dataset.range(2**62).flat_map(
+        lambda i: epoch(tf.cast(i, tf.int64))
+    )
     seeds = tf.data.Dataset.random(seed=seed).batch(2)
     return (
         tf.data.Dataset.zip(batches, seeds)
@@ -110,11 +132,17 @@ def training_dataset(
     )
 
 
-def evaluation_dataset(x: np.ndarray, y: np.ndarray, batch_size: int = 1000, num_classes: int = 10):
+def evaluation_dataset(
+    x: np.ndarray, y: np.ndarray, batch_size: int = 1000, num_classes: int = 10
+):
     """Batches of float32 pixels in [0, 255] and one-hot labels, in order, unaugmented."""
     labels = tf.one_hot(np.asarray(y).reshape(-1).astype(np.int32), num_classes)
-    ds = tf.data.Dataset.from_tensor_slices((np.asarray(x, dtype=np.uint8), labels)).batch(batch_size)
-    return ds.map(lambda images, onehot: (tf.cast(images, tf.float32), onehot)).prefetch(tf.data.AUTOTUNE)
+    ds = tf.data.Dataset.from_tensor_slices(
+        (np.asarray(x, dtype=np.uint8), labels)
+    ).batch(batch_size)
+    return ds.map(
+        lambda images, onehot: (tf.cast(images, tf.float32), onehot)
+    ).prefetch(tf.data.AUTOTUNE)
 
 
 def measure_throughput(dataset: tf.data.Dataset, batches: int = 50) -> float:

@@ -25,13 +25,29 @@ IDX_FILES = {
 }
 MNIST_CLASSES = tuple(str(d) for d in range(10))
 FASHION_CLASSES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-)  # fmt: skip
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 CIFAR10_CLASSES = (
-    "airplane", "automobile", "bird", "cat", "deer",
-    "dog", "frog", "horse", "ship", "truck",
-)  # fmt: skip
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
 NO_DOWNLOAD_ENV = "TFCNN_NO_DOWNLOAD"
 
 
@@ -75,9 +91,14 @@ def _load(name, folder, required, reader, classes, data_dir, download):
                 f"{download_error}"
             ) from download_error
         return ImageDataset(
-            name, x_train, y_train.reshape(-1), x_test, y_test.reshape(-1),
-            classes, "keras.datasets download",
-        )  # fmt: skip
+            name,
+            x_train,
+            y_train.reshape(-1),
+            x_test,
+            y_test.reshape(-1),
+            classes,
+            "keras.datasets download",
+        )
     checksums_ok = verify_checksums(path)
     arrays = reader(path)
     return ImageDataset(name, *arrays, classes, str(path), checksums_ok)
@@ -85,7 +106,10 @@ def _load(name, folder, required, reader, classes, data_dir, download):
 
 def _read_idx_folder(path: Path):
     arrays = [read_idx(path / IDX_FILES[key]) for key in IDX_FILES]
-    for images, labels, split in ((arrays[0], arrays[1], "train"), (arrays[2], arrays[3], "test")):
+    for images, labels, split in (
+        (arrays[0], arrays[1], "train"),
+        (arrays[2], arrays[3], "test"),
+    ):
         if len(images) != len(labels):
             raise ValueError(
                 f"{path}: {split} has {len(images)} images but {len(labels)} labels; "
@@ -104,17 +128,27 @@ def load_mnist(data_dir=None, download=None) -> ImageDataset:
             the files. Defaults to None: yes, unless `$TFCNN_NO_DOWNLOAD` is set.
     """
     return _load(
-        "mnist", "mnist", list(IDX_FILES.values()), _read_idx_folder,
-        MNIST_CLASSES, data_dir, download,
-    )  # fmt: skip
+        "mnist",
+        "mnist",
+        list(IDX_FILES.values()),
+        _read_idx_folder,
+        MNIST_CLASSES,
+        data_dir,
+        download,
+    )
 
 
 def load_fashion_mnist(data_dir=None, download=None) -> ImageDataset:
     """Loads Fashion-MNIST (same layout as MNIST); arguments as `load_mnist`."""
     return _load(
-        "fashion_mnist", "fashion-mnist", list(IDX_FILES.values()), _read_idx_folder,
-        FASHION_CLASSES, data_dir, download,
-    )  # fmt: skip
+        "fashion_mnist",
+        "fashion-mnist",
+        list(IDX_FILES.values()),
+        _read_idx_folder,
+        FASHION_CLASSES,
+        data_dir,
+        download,
+    )
 
 
 def _read_jpeg(path: Path) -> np.ndarray:
@@ -129,7 +163,9 @@ def _read_jpeg(path: Path) -> np.ndarray:
         ) from error
 
 
-def read_image_folder(root: Path, class_names=None) -> tuple[np.ndarray, np.ndarray, tuple]:
+def read_image_folder(
+    root: Path, class_names=None
+) -> tuple[np.ndarray, np.ndarray, tuple]:
     """Reads `root/<class>/*.jpg|png` into uint8 images and integer labels.
 
     Args:
@@ -144,11 +180,15 @@ def read_image_folder(root: Path, class_names=None) -> tuple[np.ndarray, np.ndar
     if class_names is None:
         class_names = tuple(sorted(p.name for p in root.iterdir() if p.is_dir()))
     if not class_names:
-        raise ValueError(f"{root}: no class folders; expected {root}/<class>/<image>.jpg.")
+        raise ValueError(
+            f"{root}: no class folders; expected {root}/<class>/<image>.jpg."
+        )
     files, labels = [], []
     for label, name in enumerate(class_names):
         found = sorted(
-            p for p in (root / name).glob("*") if p.suffix.lower() in {".jpg", ".jpeg", ".png"}
+            p
+            for p in (root / name).glob("*")
+            if p.suffix.lower() in {".jpg", ".jpeg", ".png"}
         )
         if not found:
             raise ValueError(f"{root / name}: class '{name}' has no images.")
@@ -174,12 +214,21 @@ def load_cifar10(data_dir=None, download=None) -> ImageDataset:
     Arguments as `load_mnist`; the download fallback gives the original pickles.
     """
     return _load(
-        "cifar10", "cifar10-jpeg", ["train", "test"], _read_cifar_folder,
-        CIFAR10_CLASSES, data_dir, download,
-    )  # fmt: skip
+        "cifar10",
+        "cifar10-jpeg",
+        ["train", "test"],
+        _read_cifar_folder,
+        CIFAR10_CLASSES,
+        data_dir,
+        download,
+    )
 
 
-LOADERS = {"mnist": load_mnist, "fashion_mnist": load_fashion_mnist, "cifar10": load_cifar10}
+LOADERS = {
+    "mnist": load_mnist,
+    "fashion_mnist": load_fashion_mnist,
+    "cifar10": load_cifar10,
+}
 
 
 def load_dataset(name: str, data_dir=None, download=None) -> ImageDataset:
@@ -190,6 +239,11 @@ def load_dataset(name: str, data_dir=None, download=None) -> ImageDataset:
 
 
 __all__ = [
-    "ImageDataset", "load_mnist", "load_fashion_mnist", "load_cifar10",
-    "load_dataset", "read_image_folder", "not_found_message",
-]  # fmt: skip
+    "ImageDataset",
+    "load_mnist",
+    "load_fashion_mnist",
+    "load_cifar10",
+    "load_dataset",
+    "read_image_folder",
+    "not_found_message",
+]

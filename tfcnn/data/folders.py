@@ -31,7 +31,9 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "tfcnn")
 
 
-def cached_dataset(name: str, cache_dir: Path | None = None, data_dir=None, refresh: bool = False) -> ImageDataset:
+def cached_dataset(
+    name: str, cache_dir: Path | None = None, data_dir=None, refresh: bool = False
+) -> ImageDataset:
     """`load_dataset(name)`, decoded once and then read back from `<cache_dir>/<name>.npz`.
 
     The cache records the folder the data came from (`source`); it is used
@@ -50,22 +52,38 @@ def cached_dataset(name: str, cache_dir: Path | None = None, data_dir=None, refr
             source = str(cached["source"])
             if Path(source).exists() or source == "keras.datasets download":
                 return ImageDataset(
-                    name, cached["x_train"], cached["y_train"], cached["x_test"], cached["y_test"],
-                    tuple(str(c) for c in cached["class_names"]), source,
-                )  # fmt: skip
+                    name,
+                    cached["x_train"],
+                    cached["y_train"],
+                    cached["x_test"],
+                    cached["y_test"],
+                    tuple(str(c) for c in cached["class_names"]),
+                    source,
+                )
     dataset = load_dataset(name, data_dir=data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.tmp.npz")
-    np.savez(tmp, x_train=dataset.x_train, y_train=dataset.y_train, x_test=dataset.x_test,
-             y_test=dataset.y_test, class_names=np.array(dataset.class_names), source=np.array(dataset.source))  # fmt: skip
+    np.savez(
+        tmp,
+        x_train=dataset.x_train,
+        y_train=dataset.y_train,
+        x_test=dataset.x_test,
+        y_test=dataset.y_test,
+        class_names=np.array(dataset.class_names),
+        source=np.array(dataset.source),
+    )
     os.replace(tmp, path)
     return dataset
 
 
 def image_folder_datasets(
-    root, image_size: tuple[int, int] = (224, 224), batch_size: int = 32,
-    validation_split: float = 0.2, seed: int = 0, class_names=None,
-) -> tuple[tf.data.Dataset, tf.data.Dataset, tuple[str, ...]]:  # fmt: skip
+    root,
+    image_size: tuple[int, int] = (224, 224),
+    batch_size: int = 32,
+    validation_split: float = 0.2,
+    seed: int = 0,
+    class_names=None,
+) -> tuple[tf.data.Dataset, tf.data.Dataset, tuple[str, ...]]:
     """Training and validation datasets from `root/<class>/<image>`, resized, batched.
 
     Images are float32 in [0, 255] (the model normalises), labels integers in
@@ -86,30 +104,54 @@ def image_folder_datasets(
     """
     root = Path(root)
     if not root.is_dir():
-        raise ValueError(f"root {root} is not a folder; expected {root}/<class>/<image>.jpg.")
+        raise ValueError(
+            f"root {root} is not a folder; expected {root}/<class>/<image>.jpg."
+        )
     if not 0.0 < validation_split < 1.0:
         raise ValueError(f"validation_split must be in (0, 1), got {validation_split}.")
     train, validation = keras.utils.image_dataset_from_directory(
-        root, labels="inferred", label_mode="int", class_names=list(class_names) if class_names else None,
-        image_size=tuple(image_size), batch_size=batch_size, shuffle=True, seed=seed,
-        validation_split=validation_split, subset="both", verbose=False,
-    )  # fmt: skip
+        root,
+        labels="inferred",
+        label_mode="int",
+        class_names=list(class_names) if class_names else None,
+        image_size=tuple(image_size),
+        batch_size=batch_size,
+        shuffle=True,
+        seed=seed,
+        validation_split=validation_split,
+        subset="both",
+        verbose=False,
+    )
     names = tuple(train.class_names)
-    return train.prefetch(tf.data.AUTOTUNE), validation.prefetch(tf.data.AUTOTUNE), names
+    return (
+        train.prefetch(tf.data.AUTOTUNE),
+        validation.prefetch(tf.data.AUTOTUNE),
+        names,
+    )
 
 
-def read_labels_csv(csv_path, id_column: str = "id", label_column: str = "breed") -> dict[str, str]:
+def read_labels_csv(
+    csv_path, id_column: str = "id", label_column: str = "breed"
+) -> dict[str, str]:
     """`{image id: label}` from a CSV file with a header row (Kaggle's `labels.csv`)."""
     with open(csv_path, newline="") as handle:
         reader = csv.DictReader(handle)
         missing = {id_column, label_column} - set(reader.fieldnames or ())
         if missing:
-            raise ValueError(f"{csv_path}: no column(s) {sorted(missing)}; the header is {reader.fieldnames}.")
+            raise ValueError(
+                f"{csv_path}: no column(s) {sorted(missing)}; the header is {reader.fieldnames}."
+            )
         return {row[id_column]: row[label_column] for row in reader}
 
 
-def csv_to_class_folders(csv_path, image_dir, out_dir, id_column: str = "id",
-                         label_column: str = "breed", suffix: str = ".jpg") -> tuple[str, ...]:  # fmt: skip
+def csv_to_class_folders(
+    csv_path,
+    image_dir,
+    out_dir,
+    id_column: str = "id",
+    label_column: str = "breed",
+    suffix: str = ".jpg",
+) -> tuple[str, ...]:
     """Links `image_dir/<id><suffix>` into `out_dir/<label>/` for every row of the CSV.
 
     Afterwards `image_folder_datasets(out_dir)` reads the data; nothing is
@@ -134,7 +176,9 @@ def csv_to_class_folders(csv_path, image_dir, out_dir, id_column: str = "id",
     return tuple(sorted(set(labels.values())))
 
 
-def augmentation(flip: bool = True, rotation: float = 0.05, zoom: float = 0.1, seed: int = 0) -> keras.Sequential:
+def augmentation(
+    flip: bool = True, rotation: float = 0.05, zoom: float = 0.1, seed: int = 0
+) -> keras.Sequential:
     """Random left-right flips, rotations (fraction of a full turn) and zooms, as layers."""
     steps = []
     if flip:
@@ -146,22 +190,39 @@ def augmentation(flip: bool = True, rotation: float = 0.05, zoom: float = 0.1, s
     return keras.Sequential(steps, name="augmentation")
 
 
-def augment(dataset: tf.data.Dataset, layers: keras.Sequential | None = None) -> tf.data.Dataset:
+def augment(
+    dataset: tf.data.Dataset, layers: keras.Sequential | None = None
+) -> tf.data.Dataset:
     """Applies augmentation layers to the images of a batched `(image, label)` dataset."""
     layers = layers or augmentation()
-    return dataset.map(lambda x, y: (layers(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.map(
+        lambda x, y: (layers(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE
+    )
 
 
-def test_images(image_dir, image_size: tuple[int, int] = (224, 224), batch_size: int = 32):
+def test_images(
+    image_dir, image_size: tuple[int, int] = (224, 224), batch_size: int = 32
+):
     """`(ids, dataset)` for an unlabelled folder of images, in sorted file order."""
-    files = sorted(p for p in Path(image_dir).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    files = sorted(
+        p for p in Path(image_dir).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES
+    )
     if not files:
         raise ValueError(f"{image_dir}: no images ({', '.join(IMAGE_SUFFIXES)}).")
     dataset = keras.utils.image_dataset_from_directory(
-        image_dir, labels=None, image_size=tuple(image_size), batch_size=batch_size, shuffle=False, verbose=False,
-    )  # fmt: skip
-    if len(dataset.file_paths) != len(files) or any(Path(p).name != f.name for p, f in zip(dataset.file_paths, files)):
-        raise ValueError(f"{image_dir}: the loader's file order differs from the sorted listing.")
+        image_dir,
+        labels=None,
+        image_size=tuple(image_size),
+        batch_size=batch_size,
+        shuffle=False,
+        verbose=False,
+    )
+    if len(dataset.file_paths) != len(files) or any(
+        Path(p).name != f.name for p, f in zip(dataset.file_paths, files)
+    ):
+        raise ValueError(
+            f"{image_dir}: the loader's file order differs from the sorted listing."
+        )
     return [f.stem for f in files], dataset
 
 

@@ -54,7 +54,9 @@ def read_idx(path: str | Path) -> np.ndarray:
     header = 4 + 4 * ndim
     if len(raw) < header:
         raise ValueError(f"{path}: truncated header ({len(raw)} bytes).")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(
+        int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)
+    )
     expected = header + int(np.prod(shape)) * dtype.itemsize
     if len(raw) != expected:
         kind = "truncated" if len(raw) < expected else "longer than its header says"
@@ -72,7 +74,9 @@ def write_idx(path: str | Path, array: np.ndarray) -> None:
     array = np.asarray(array)
     code = _CODES.get(array.dtype)
     if code is None:
-        raise ValueError(f"IDX cannot store dtype {array.dtype}; use one of {list(_CODES)}.")
+        raise ValueError(
+            f"IDX cannot store dtype {array.dtype}; use one of {list(_CODES)}."
+        )
     header = bytes([0, 0, code, array.ndim])
     header += b"".join(int(n).to_bytes(4, "big") for n in array.shape)
     payload = header + array.astype(_DTYPES[code]).tobytes()

@@ -48,4 +48,6 @@ def make_dataset(
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     if repeat:
         ds = ds.repeat()
-    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(
+        tf.data.AUTOTUNE
+    )

@@ -47,7 +47,14 @@ def balanced_subset(x, y, size: int, seed: int):
     extra = size - len(idx)
     if extra:
         rest = np.setdiff1d(np.arange(len(y)), idx)
-        idx = np.sort(np.concatenate([idx, np.random.default_rng(seed + 1).choice(rest, extra, replace=False)]))
+        idx = np.sort(
+            np.concatenate(
+                [
+                    idx,
+                    np.random.default_rng(seed + 1).choice(rest, extra, replace=False),
+                ]
+            )
+        )
     return x[idx], y[idx]
 
 

@@ -32,10 +32,15 @@ CIFAR10_SHAPE = (32, 32, 3)
 
 def normalise(images: np.ndarray) -> np.ndarray:
     """Pixels in [0, 255] -> zero mean, unit variance per channel (float32)."""
-    return ((np.asarray(images, np.float32) - np.float32(CIFAR10_MEAN)) / np.float32(CIFAR10_STD)).astype(np.float32)
+    return (
+        (np.asarray(images, np.float32) - np.float32(CIFAR10_MEAN))
+        / np.float32(CIFAR10_STD)
+    ).astype(np.float32)
 
 
-def whitening_kernel(images: np.ndarray, patch_size: int = 2, eps: float = 5e-4) -> np.ndarray:
+def whitening_kernel(
+    images: np.ndarray, patch_size: int = 2, eps: float = 5e-4
+) -> np.ndarray:
     """A conv kernel that whitens `patch_size` x `patch_size` patches (Page, 2018).
 
     The covariance of all patches (flattened in (row, col, channel) order)
@@ -57,18 +62,26 @@ def whitening_kernel(images: np.ndarray, patch_size: int = 2, eps: float = 5e-4)
     if images.ndim != 4:
         raise ValueError(f"images must be (n, H, W, C), got shape {images.shape}.")
     channels = images.shape[-1]
-    windows = np.lib.stride_tricks.sliding_window_view(images, (patch_size, patch_size), axis=(1, 2))
-    patches = np.moveaxis(windows, 3, -1).reshape(-1, patch_size * patch_size * channels)
+    windows = np.lib.stride_tricks.sliding_window_view(
+        images, (patch_size, patch_size), axis=(1, 2)
+    )
+    patches = np.moveaxis(windows, 3, -1).reshape(
+        -1, patch_size * patch_size * channels
+    )
     covariance = patches.T @ patches / len(patches)
     eigenvalues, eigenvectors = np.linalg.eigh(covariance)
-    filters = (eigenvectors / np.sqrt(eigenvalues + eps)).T[::-1]  # largest variance first
+    filters = (eigenvectors / np.sqrt(eigenvalues + eps)).T[
+        ::-1
+    ]  # largest variance first
     kernel = filters.reshape(-1, patch_size, patch_size, channels).transpose(1, 2, 3, 0)
     return np.concatenate([kernel, -kernel], axis=-1).astype(np.float32)
 
 
 def _conv(filters: int, separable: bool, name: str):
     if separable:
-        return layers.SeparableConv2D(filters, 3, padding="same", use_bias=False, name=name)
+        return layers.SeparableConv2D(
+            filters, 3, padding="same", use_bias=False, name=name
+        )
     return layers.Conv2D(filters, 3, padding="same", use_bias=False, name=name)
 
 
@@ -104,16 +117,28 @@ def build_cifar_net(
             "cifar_standard".
     """
     h, w, c = check_input_shape(input_shape)
-    check_positive(stem_width=stem_width, num_classes=num_classes, **{f"widths[{i}]": n for i, n in enumerate(widths)})
+    check_positive(
+        stem_width=stem_width,
+        num_classes=num_classes,
+        **{f"widths[{i}]": n for i, n in enumerate(widths)},
+    )
     if min(h, w) - 1 < 2 ** len(widths):
-        raise ValueError(f"input_shape {input_shape} is too small for {len(widths)} blocks of 2x2 pooling.")
+        raise ValueError(
+            f"input_shape {input_shape} is too small for {len(widths)} blocks of 2x2 pooling."
+        )
     if stem_kernel is not None and np.shape(stem_kernel) != (2, 2, c, stem_width):
-        raise ValueError(f"stem_kernel must have shape {(2, 2, c, stem_width)}, got {np.shape(stem_kernel)}.")
+        raise ValueError(
+            f"stem_kernel must have shape {(2, 2, c, stem_width)}, got {np.shape(stem_kernel)}."
+        )
     std = np.asarray(CIFAR10_STD if c == 3 else [CIFAR10_STD[0]] * c, dtype=np.float32)
-    mean = np.asarray(CIFAR10_MEAN if c == 3 else [CIFAR10_MEAN[0]] * c, dtype=np.float32)
+    mean = np.asarray(
+        CIFAR10_MEAN if c == 3 else [CIFAR10_MEAN[0]] * c, dtype=np.float32
+    )
 
     inputs = keras.Input(input_shape, name="pixels")
-    x = layers.Rescaling(scale=(1 / std).tolist(), offset=(-mean / std).tolist(), name="normalise")(inputs)
+    x = layers.Rescaling(
+        scale=(1 / std).tolist(), offset=(-mean / std).tolist(), name="normalise"
+    )(inputs)
     stem = layers.Conv2D(stem_width, 2, padding="valid", use_bias=False, name="stem")
     x = stem(x)
     if stem_kernel is not None:
@@ -123,10 +148,14 @@ def build_cifar_net(
     for block, filters in enumerate(widths, start=1):
         x = _conv(filters, separable, f"block{block}_conv1")(x)
         x = layers.MaxPooling2D(2, name=f"block{block}_pool")(x)
-        x = layers.BatchNormalization(momentum=batchnorm_momentum, scale=False, name=f"block{block}_bn1")(x)
+        x = layers.BatchNormalization(
+            momentum=batchnorm_momentum, scale=False, name=f"block{block}_bn1"
+        )(x)
         x = layers.Activation("gelu", name=f"block{block}_gelu1")(x)
         x = _conv(filters, separable, f"block{block}_conv2")(x)
-        x = layers.BatchNormalization(momentum=batchnorm_momentum, scale=False, name=f"block{block}_bn2")(x)
+        x = layers.BatchNormalization(
+            momentum=batchnorm_momentum, scale=False, name=f"block{block}_bn2"
+        )(x)
         x = layers.Activation("gelu", name=f"block{block}_gelu2")(x)
     x = layers.GlobalMaxPooling2D(name="global_max")(x)
     x = layers.Dense(num_classes, use_bias=False, name="linear")(x)
@@ -147,32 +176,54 @@ class TriangularSchedule(keras.optimizers.schedules.LearningRateSchedule):
         end: last rate as a fraction of `peak`. Defaults to 0.07.
     """
 
-    def __init__(self, peak: float, total_steps: int, warmup_fraction: float = 0.23,
-                 start: float = 0.2, end: float = 0.07):  # fmt: skip
+    def __init__(
+        self,
+        peak: float,
+        total_steps: int,
+        warmup_fraction: float = 0.23,
+        start: float = 0.2,
+        end: float = 0.07,
+    ):
         if total_steps < 2 or not 0.0 < warmup_fraction < 1.0:
             raise ValueError(
                 f"need total_steps >= 2 and 0 < warmup_fraction < 1, got {total_steps}, {warmup_fraction}."
             )
         self.peak, self.total_steps = float(peak), int(total_steps)
-        self.warmup_fraction, self.start, self.end = float(warmup_fraction), float(start), float(end)
+        self.warmup_fraction, self.start, self.end = (
+            float(warmup_fraction),
+            float(start),
+            float(end),
+        )
 
     def __call__(self, step):
         step = keras.ops.cast(step, "float32")
         warmup = max(1.0, round(self.warmup_fraction * self.total_steps))
         up = self.start + (1.0 - self.start) * step / warmup
-        down_fraction = keras.ops.clip((step - warmup) / (self.total_steps - warmup), 0.0, 1.0)
+        down_fraction = keras.ops.clip(
+            (step - warmup) / (self.total_steps - warmup), 0.0, 1.0
+        )
         down = 1.0 + (self.end - 1.0) * down_fraction
         return self.peak * keras.ops.where(step < warmup, up, down)
 
     def get_config(self):
-        return {"peak": self.peak, "total_steps": self.total_steps, "warmup_fraction": self.warmup_fraction,
-                "start": self.start, "end": self.end}  # fmt: skip
+        return {
+            "peak": self.peak,
+            "total_steps": self.total_steps,
+            "warmup_fraction": self.warmup_fraction,
+            "start": self.start,
+            "end": self.end,
+        }
 
 
 def compile_cifar(
-    model: keras.Model, total_steps: int, batch_size: int = 512, learning_rate_per_1024: float = 1.5,
-    momentum: float = 0.85, weight_decay: float = 0.009, label_smoothing: float = 0.2,
-) -> keras.Model:  # fmt: skip
+    model: keras.Model,
+    total_steps: int,
+    batch_size: int = 512,
+    learning_rate_per_1024: float = 1.5,
+    momentum: float = 0.85,
+    weight_decay: float = 0.009,
+    label_smoothing: float = 0.2,
+) -> keras.Model:
     """Compiles with Nesterov SGD, the triangular schedule and label-smoothed cross-entropy.
 
     The defaults translate airbench94's hyperparameters to Keras' conventions
@@ -189,19 +240,32 @@ def compile_cifar(
         label_smoothing: share of the target mass spread over all classes.
             Defaults to 0.2.
     """
-    schedule = TriangularSchedule(learning_rate_per_1024 * batch_size / 1024, total_steps)
+    schedule = TriangularSchedule(
+        learning_rate_per_1024 * batch_size / 1024, total_steps
+    )
     model.compile(
-        optimizer=keras.optimizers.SGD(schedule, momentum=momentum, nesterov=True, weight_decay=weight_decay),
-        loss=keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=label_smoothing),
+        optimizer=keras.optimizers.SGD(
+            schedule, momentum=momentum, nesterov=True, weight_decay=weight_decay
+        ),
+        loss=keras.losses.CategoricalCrossentropy(
+            from_logits=True, label_smoothing=label_smoothing
+        ),
         metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
     )
     return model
 
 
-def predict_logits(model: keras.Model, images: np.ndarray, flip_tta: bool = True, batch_size: int = 1000) -> np.ndarray:
+def predict_logits(
+    model: keras.Model,
+    images: np.ndarray,
+    flip_tta: bool = True,
+    batch_size: int = 1000,
+) -> np.ndarray:
     """Logits for uint8 images; with `flip_tta` the mean of the image's and its mirror's logits."""
     x = np.asarray(images, dtype=np.float32)
     logits = model.predict(x, batch_size=batch_size, verbose=0)
     if flip_tta:
-        logits = 0.5 * (logits + model.predict(x[:, :, ::-1], batch_size=batch_size, verbose=0))
+        logits = 0.5 * (
+            logits + model.predict(x[:, :, ::-1], batch_size=batch_size, verbose=0)
+        )
     return np.asarray(logits, dtype=np.float64)

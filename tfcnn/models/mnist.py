@@ -50,11 +50,17 @@ def build_deep(
     """
     h, w, _ = check_input_shape(input_shape)
     if len(filters) != 2:
-        raise ValueError(f"filters must hold two counts (conv1, conv2), got {filters!r}.")
+        raise ValueError(
+            f"filters must hold two counts (conv1, conv2), got {filters!r}."
+        )
     check_positive(
-        filters_conv1=filters[0], filters_conv2=filters[1], dense_units=dense_units,
-        kernel_size=kernel_size, pool_size=pool_size, num_classes=num_classes,
-    )  # fmt: skip
+        filters_conv1=filters[0],
+        filters_conv2=filters[1],
+        dense_units=dense_units,
+        kernel_size=kernel_size,
+        pool_size=pool_size,
+        num_classes=num_classes,
+    )
     if not 0.0 <= dropout_rate < 1.0:
         raise ValueError(f"dropout_rate must be in [0, 1), got {dropout_rate}.")
     for _ in range(2):
@@ -122,11 +128,18 @@ def build_shallow(
         name: the model's name. Defaults to "shallow".
     """
     h, w, _ = check_input_shape(input_shape)
-    check_positive(filters=filters, kernel_size=kernel_size, strides=strides, num_classes=num_classes)
+    check_positive(
+        filters=filters,
+        kernel_size=kernel_size,
+        strides=strides,
+        num_classes=num_classes,
+    )
     h = check_window(h, kernel_size, strides, padding, "kernel_size")
     w = check_window(w, kernel_size, strides, padding, "kernel_size")
     inputs = keras.Input(input_shape, name="image")
-    x = layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, name="conv1")(inputs)
+    x = layers.Conv2D(
+        filters, kernel_size, strides=strides, padding=padding, name="conv1"
+    )(inputs)
     x = layers.ReLU(name="relu1")(x)
     if pool_size is not None:
         check_positive(pool_size=pool_size)

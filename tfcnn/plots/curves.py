@@ -8,12 +8,20 @@ import numpy as np
 def stack_histories(histories: list[list[dict]], key: str, x: str = "iteration"):
     """`(xs, values[seed, point])` for `key` from records of equal length."""
     xs = np.array([row[x] for row in histories[0]], dtype=float)
-    values = np.array([[row[key] for row in history] for history in histories], dtype=float)
+    values = np.array(
+        [[row[key] for row in history] for history in histories], dtype=float
+    )
     return xs, values
 
 
-def plot_curves(ax, runs: dict, keys=("train_accuracy", "test_accuracy"), x="iteration",
-                ylabel="accuracy", ylim=None) -> None:  # fmt: skip
+def plot_curves(
+    ax,
+    runs: dict,
+    keys=("train_accuracy", "test_accuracy"),
+    x="iteration",
+    ylabel="accuracy",
+    ylim=None,
+) -> None:
     """Plots the seed-mean of each `key` for each labelled group of runs.
 
     Args:
@@ -32,9 +40,17 @@ def plot_curves(ax, runs: dict, keys=("train_accuracy", "test_accuracy"), x="ite
             xs, values = stack_histories(histories, key, x)
             name = key.replace("_", " ")
             seeds = f", {len(histories)} seeds" if len(histories) > 1 else ""
-            ax.plot(xs, values.mean(axis=0), style, color=color, label=f"{label}: {name}{seeds}")
+            ax.plot(
+                xs,
+                values.mean(axis=0),
+                style,
+                color=color,
+                label=f"{label}: {name}{seeds}",
+            )
             if len(histories) > 1:
-                ax.fill_between(xs, values.min(axis=0), values.max(axis=0), color=color, alpha=0.15)
+                ax.fill_between(
+                    xs, values.min(axis=0), values.max(axis=0), color=color, alpha=0.15
+                )
     ax.set_xlabel(x.replace("_", " "))
     ax.set_ylabel(ylabel)
     if ylim:

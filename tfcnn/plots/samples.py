@@ -18,10 +18,14 @@ def confusion_matrix(y_true, y_pred, num_classes: int) -> np.ndarray:
     y_true = np.asarray(y_true).reshape(-1).astype(int)
     y_pred = np.asarray(y_pred).reshape(-1).astype(int)
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true {y_true.shape} and y_pred {y_pred.shape} must have the same length.")
+        raise ValueError(
+            f"y_true {y_true.shape} and y_pred {y_pred.shape} must have the same length."
+        )
     for name, labels in (("y_true", y_true), ("y_pred", y_pred)):
         if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-            raise ValueError(f"{name} holds labels outside [0, {num_classes}); check num_classes.")
+            raise ValueError(
+                f"{name} holds labels outside [0, {num_classes}); check num_classes."
+            )
     matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
     np.add.at(matrix, (y_true, y_pred), 1)
     return matrix
@@ -51,7 +55,9 @@ def pick_examples(y_true, y_pred, kind: str, count: int, seed: int = 0) -> np.nd
     return np.sort(rng.choice(pool, size=min(count, len(pool)), replace=False))
 
 
-def plot_examples(images, y_true, probabilities, indices, class_names, title: str, ncols: int = 6):
+def plot_examples(
+    images, y_true, probabilities, indices, class_names, title: str, ncols: int = 6
+):
     """A grid of images, each titled with its true class, predicted class and confidence.
 
     Args:
@@ -68,19 +74,25 @@ def plot_examples(images, y_true, probabilities, indices, class_names, title: st
     """
     indices = np.asarray(indices)
     nrows = max(1, -(-len(indices) // ncols))
-    fig, axes = new_figure(ncols=ncols, nrows=nrows, width=1.75, height=2.0)
+    fig, axes = new_figure(ncols=ncols, nrows=nrows, width=1.75, height=2.3)
     axes = np.atleast_1d(axes)
     for ax in axes:
         ax.axis("off")
     for ax, i in zip(axes, indices):
         predicted = int(np.argmax(probabilities[i]))
         ok = predicted == int(y_true[i])
-        ax.imshow(np.squeeze(images[i]), cmap="gray_r", vmin=0, vmax=1 if images.dtype != np.uint8 else 255)
+        ax.imshow(
+            np.squeeze(images[i]),
+            cmap="gray_r",
+            vmin=0,
+            vmax=1 if images.dtype != np.uint8 else 255,
+        )
         ax.set_title(
             f"true: {class_names[int(y_true[i])]}\npred: {class_names[predicted]}"
             f"\n{probabilities[i, predicted]:.0%}",
-            fontsize=7.5, color="#109618" if ok else "#dc3912",
-        )  # fmt: skip
+            fontsize=7.5,
+            color="#109618" if ok else "#dc3912",
+        )
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
@@ -107,7 +119,14 @@ def plot_confusion(ax, matrix: np.ndarray, class_names, title: str = "") -> None
     for t in ticks:
         for p in ticks:
             if shares[t, p] >= 0.005:
-                ax.text(p, t, f"{100 * shares[t, p]:.0f}", ha="center", va="center", fontsize=6.5,
-                        color="white" if shares[t, p] > 0.5 else "black")  # fmt: skip
+                ax.text(
+                    p,
+                    t,
+                    f"{100 * shares[t, p]:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=6.5,
+                    color="white" if shares[t, p] > 0.5 else "black",
+                )
     if title:
         ax.set_title(title)

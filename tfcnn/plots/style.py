@@ -21,7 +21,15 @@ STYLE = {
     "legend.frameon": False,
     "figure.dpi": 110,
     "axes.prop_cycle": matplotlib.cycler(
-        color=["#3366cc", "#dc3912", "#109618", "#ff9900", "#990099", "#0099c6", "#dd4477"]
+        color=[
+            "#3366cc",
+            "#dc3912",
+            "#109618",
+            "#ff9900",
+            "#990099",
+            "#0099c6",
+            "#dd4477",
+        ]
     ),
 }
 
@@ -34,5 +42,7 @@ def use_style() -> None:
 def new_figure(ncols: int = 1, nrows: int = 1, width: float = 5.0, height: float = 3.4):
     """A figure with `nrows x ncols` axes in the site's style."""
     use_style()
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False
+    )
     return fig, axes.ravel() if nrows * ncols > 1 else axes[0, 0]

@@ -22,41 +22,64 @@ from tfcnn.scratch.network import build_network
 from tfcnn.scratch.optimizers import make_optimizer
 from tfcnn.scratch.train import one_hot
 
-FORMULAS = {
-    "conv1": ("k·k·C_in·N + N", "5·5·1·4 + 4"),
-    "conv2": ("k·k·C_in·N + N", "5·5·4·4 + 4"),
-    "dense1": ("d_in·d_out + d_out", "196·49 + 49"),
-    "logits": ("d_in·d_out + d_out", "49·10 + 10"),
-}
+
+def _count_row(layer) -> tuple[str, str]:
+    """(formula, numbers) of a layer's parameter count, read from its kernel's shape."""
+    if isinstance(layer, Conv2D):
+        k, _, c_in, n = layer.params["kernel"].shape
+        return "k·k·C_in·N + N", f"{k}·{k}·{c_in}·{n} + {n}"
+    if isinstance(layer, Dense):
+        d_in, d_out = layer.params["kernel"].shape
+        return "d_in·d_out + d_out", f"{d_in}·{d_out} + {d_out}"
+    return "no weights", ""
 
 
-def architecture() -> dict:
-    """The D1 network layer by layer (shapes, parameters); its Keras twin's count."""
-    network = build_network()
+def _init_row(layer) -> list:
+    """How a layer's kernel was drawn: scheme, the scale it implies, the seed-0 std."""
+    kernel = layer.params["kernel"]
+    fan_in = int(np.prod(kernel.shape[:-1]))
+    fan_out = int(np.prod(kernel.shape[:-2])) * kernel.shape[-1]
+    if layer.init == "he":
+        scheme, target = f"He normal: std = √(2/{fan_in})", np.sqrt(2 / fan_in)
+    else:
+        limit = np.sqrt(6 / (fan_in + fan_out))
+        scheme = f"Glorot uniform: ±√(6/({fan_in}+{fan_out})) = ±{limit:.3f}"
+        target = limit / np.sqrt(3)  # the std of U(-a, a) is a/√3
+    return [layer.name, scheme, f"{target:.3f}", f"{kernel.std():.3f}"]
+
+
+def architecture(seed: int = 0) -> dict:
+    """The D1 network layer by layer (shapes, parameters, initialisation) and its
+    Keras twin's parameter count."""
+    network = build_network(seed=seed)
     x = np.zeros((1, 28, 28, 1), np.float32)
     rows, counts = [["input", "28×28×1", "", "", 0]], network.count_parameters()
     for layer in network.layers:
         x = layer.forward(x)
-        formula, numbers = FORMULAS.get(layer.name, ("no weights", ""))
         shape = "×".join(str(d) for d in x.shape[1:])
-        rows.append(
-            [
-                f"{layer.name} ({type(layer).__name__})",
-                shape,
-                formula,
-                numbers,
-                counts[layer.name],
-            ]
-        )
+        name = f"{layer.name} ({type(layer).__name__})"
+        rows.append([name, shape, *_count_row(layer), counts[layer.name]])
     total = sum(counts.values())
     rows.append(["**total**", "", "", "", total])
     twin = keras_twin(network)
+    init_rows = [_init_row(layer) for layer in network.layers if layer.params]
     return {
         "table": {
             "columns": ["layer", "output shape", "formula", "numbers", "parameters"],
             "rows": rows,
         },
+        "init": {
+            "columns": [
+                "layer",
+                "kernel drawn from",
+                "its std",
+                f"std drawn (seed {seed})",
+            ],
+            "rows": init_rows,
+        },
         "total_parameters": total,
+        "parameters": {name: n for name, n in counts.items() if n},
+        "conv_parameters": counts["conv1"] + counts["conv2"],
         "keras_count_params": int(twin.count_params()),
         "keras_table": parameter_table(twin),
         "network": network.config,

@@ -132,6 +132,7 @@ class Conv2D(Layer):
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.input_gradient = input_gradient
         rng = rng if rng is not None else np.random.default_rng(0)
+        self.init = init
         shape = (kernel_size, kernel_size, in_channels, filters)
         fan_in, fan_out = kernel_size**2 * in_channels, kernel_size**2 * filters
         self.params = {
@@ -292,6 +293,7 @@ class Dense(Layer):
     ):
         super().__init__(name)
         rng = rng if rng is not None else np.random.default_rng(0)
+        self.init = init
         self.params = {
             "kernel": init_weights(
                 (in_features, units), in_features, units, init, rng, dtype
