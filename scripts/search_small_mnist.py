@@ -33,14 +33,12 @@ CANDIDATES = {
         "f5_k5_p8": dict(filters=5, kernel_size=5, pool_size=8),
         "f8_k5_p12": dict(filters=8, kernel_size=5, pool_size=12),
         "f4_k5_p8": dict(filters=4, kernel_size=5, pool_size=8),
-        "f2_k5_p6": dict(filters=2, kernel_size=5, pool_size=6),
     },
     "deep": {
         "f2-4_u8": dict(filters=(2, 4), dense_units=8),
         "f2-4_u6": dict(filters=(2, 4), dense_units=6),
         "f2-3_u8": dict(filters=(2, 3), dense_units=8),
         "f2-4_u4": dict(filters=(2, 4), dense_units=4),
-        "f2-2_u8": dict(filters=(2, 2), dense_units=8),
     },
 }
 

@@ -16,6 +16,8 @@ import argparse
 import dataclasses
 from pathlib import Path
 
+import tensorflow as tf
+
 from tfcnn import build_deep, set_seed
 from tfcnn.analysis import linearise
 from tfcnn.experiments import load_split, train_and_record
@@ -66,12 +68,18 @@ def parse_args(argv=None) -> tuple[Config, Path | None]:
         help="1,000 iterations written under runs/quick (never the site's results)",
     )
     parser.add_argument(
+        "--threads", type=int, default=0, help="TensorFlow threads (default: all cores)"
+    )
+    parser.add_argument(
         "--results-dir",
         type=Path,
         default=None,
         help="where to write (default: docs/results, or runs/quick with --quick)",
     )
     args = parser.parse_args(argv)
+    if args.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     config = Config(
         linear=args.linear,
         padding=args.padding,
