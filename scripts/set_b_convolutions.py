@@ -65,14 +65,18 @@ def parse_filter(text: str) -> np.ndarray:
     if text in EDGE_FILTERS:
         return EDGE_FILTERS[text]
     try:
-        matrix = np.array([[float(v) for v in row.split(",")] for row in text.split(";")])
+        matrix = np.array(
+            [[float(v) for v in row.split(",")] for row in text.split(";")]
+        )
     except ValueError as error:
         raise ValueError(
             f"--filters {text!r}: not a known filter ({', '.join(EDGE_FILTERS)}) "
             "nor a matrix like '1,0,-1;1,0,-1;1,0,-1'."
         ) from error
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
-        raise ValueError(f"--filters {text!r}: the matrix must be square, got {matrix.shape}.")
+        raise ValueError(
+            f"--filters {text!r}: the matrix must be square, got {matrix.shape}."
+        )
     return matrix
 
 
@@ -82,7 +86,9 @@ def matrix_table(matrix) -> dict:
     as_number = (lambda v: int(v)) if np.all(matrix == np.round(matrix)) else float
     return {
         "columns": ["", *(f"col {j}" for j in range(matrix.shape[1]))],
-        "rows": [[f"row {i}", *(as_number(v) for v in row)] for i, row in enumerate(matrix)],
+        "rows": [
+            [f"row {i}", *(as_number(v) for v in row)] for i, row in enumerate(matrix)
+        ],
     }
 
 
@@ -96,7 +102,9 @@ def apply_filters(filters: dict) -> dict:
             out.setdefault(name, {"filter": matrix_table(kernel)})
             out[name][padding] = matrix_table(ours)
             out[name][f"{padding}_shape"] = list(ours.shape)
-            out[name][f"{padding}_max_abs_diff_vs_tf"] = float(np.abs(ours - tf_out).max())
+            out[name][f"{padding}_max_abs_diff_vs_tf"] = float(
+                np.abs(ours - tf_out).max()
+            )
     return out
 
 
@@ -125,7 +133,11 @@ def output_size_grid(config: Config) -> dict:
     return {
         "cases": cases,
         "mismatches": mismatches,
-        "examples": {"columns": ["H", "k", "p", "s", "formula", "Keras"], "rows": examples},
+        "mismatch_count": len(mismatches),
+        "examples": {
+            "columns": ["H", "k", "p", "s", "formula", "Keras"],
+            "rows": examples,
+        },
     }
 
 
@@ -169,9 +181,11 @@ def cnn_vs_mlp(config: Config) -> dict:
         rows.append([label, layer.count_params(), outputs, macs])
     return {
         "table": {"columns": ["layer on a 32x32x3 image", "parameters", "outputs", "multiply-adds"],
-                  "rows": rows},
+                  "rows": [[label, *(f"{v:,}" for v in values)] for label, *values in rows]},
         "conv_params": rows[0][1], "dense_same_params": rows[1][1], "dense_hidden_params": rows[2][1],
+        "conv_macs": rows[0][3], "dense_same_macs": rows[1][3],
         "ratio_dense_same_to_conv": rows[1][1] / rows[0][1],
+        "ratio_dense_hidden_to_conv": rows[2][1] / rows[0][1],
     }  # fmt: skip
 
 
@@ -184,11 +198,22 @@ def equivariance(seed: int) -> dict:
     conv, conv_of_shifted = correlate2d(x, kernel), correlate2d(shifted, kernel)
     # Away from the wrapped-around rows/columns, conv(shift(x)) = shift(conv(x)).
     interior = np.s_[shift[0] :, shift[1] :]
-    conv_diff = np.abs(np.roll(conv, shift, axis=(0, 1))[interior] - conv_of_shifted[interior]).max()
+    conv_diff = np.abs(
+        np.roll(conv, shift, axis=(0, 1))[interior] - conv_of_shifted[interior]
+    ).max()
     dense = rng.normal(size=(x.size, x.size))
-    dense_out, dense_of_shifted = (dense @ x.ravel()).reshape(x.shape), (dense @ shifted.ravel()).reshape(x.shape)
-    dense_diff = np.abs(np.roll(dense_out, shift, axis=(0, 1))[interior] - dense_of_shifted[interior]).max()
-    return {"shift": list(shift), "conv_max_abs_diff": float(conv_diff), "dense_max_abs_diff": float(dense_diff)}
+    dense_out, dense_of_shifted = (
+        (dense @ x.ravel()).reshape(x.shape),
+        (dense @ shifted.ravel()).reshape(x.shape),
+    )
+    dense_diff = np.abs(
+        np.roll(dense_out, shift, axis=(0, 1))[interior] - dense_of_shifted[interior]
+    ).max()
+    return {
+        "shift": list(shift),
+        "conv_max_abs_diff": float(conv_diff),
+        "dense_max_abs_diff": float(dense_diff),
+    }
 
 
 def plot_outputs(results: dict, names: list[str]):
@@ -196,7 +221,12 @@ def plot_outputs(results: dict, names: list[str]):
     panels = [("input image", SHEET_IMAGE)]
     for name in names:
         rows = results[name]["same"]["rows"]
-        panels.append((f"{name.replace('_', ' ')} ('same')", np.array([r[1:] for r in rows], float)))
+        panels.append(
+            (
+                f"{name.replace('_', ' ')} ('same')",
+                np.array([r[1:] for r in rows], float),
+            )
+        )
     fig, axes = new_figure(ncols=len(panels), width=2.6, height=2.8)
     for ax, (title, image) in zip(axes, panels):
         limit = np.abs(image).max() if image.min() < 0 else None
@@ -213,19 +243,32 @@ def plot_outputs(results: dict, names: list[str]):
 
 
 def parse_args(argv=None) -> tuple[Config, Path | None]:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--filters", nargs="+", default=list(EDGE_FILTERS),
                         help="filters to apply: names (" + ", ".join(EDGE_FILTERS) + ") or square "
                         "matrices written row by row, e.g. '1,0,-1;1,0,-1;1,0,-1' "
                         "(default: all four edge detectors)")  # fmt: skip
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random equivariance check (default: 0)")
-    parser.add_argument("--quick", action="store_true", help="a small size grid, written under runs/quick")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the random equivariance check (default: 0)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a small size grid, written under runs/quick",
+    )
     parser.add_argument("--results-dir", type=Path, default=None,
                         help="where to write (default: docs/results, or runs/quick with --quick)")  # fmt: skip
     args = parser.parse_args(argv)
     config = Config(filters=tuple(args.filters), seed=args.seed, quick=args.quick)
     if args.quick:
-        config = dataclasses.replace(config, sizes=(5, 8), kernels=(1, 3), strides=(1, 2))
+        config = dataclasses.replace(
+            config, sizes=(5, 8), kernels=(1, 3), strides=(1, 2)
+        )
         return config, args.results_dir or Path("runs/quick")
     return config, args.results_dir
 
@@ -236,7 +279,9 @@ def main(argv=None) -> None:
     set_seed(config.seed)
     filters = {name: parse_filter(name) for name in config.filters}
     if len({f.shape for f in filters.values()}) != 1:
-        raise ValueError("--filters: all filters must have the same size (they form one bank).")
+        raise ValueError(
+            "--filters: all filters must have the same size (they form one bank)."
+        )
     outputs = apply_filters(filters)
     data = {
         "image": matrix_table(SHEET_IMAGE),
@@ -249,9 +294,13 @@ def main(argv=None) -> None:
     }  # fmt: skip
     path = write_result("b2-1", "convolutions", data, config=config, seed=config.seed,
                         wall_seconds=time.perf_counter() - started, root=results_dir)  # fmt: skip
-    save_figure(plot_outputs(outputs, list(filters)[:4]), "b2-1", "filters", root=results_dir)
+    save_figure(
+        plot_outputs(outputs, list(filters)[:4]), "b2-1", "filters", root=results_dir
+    )
     grid, params = data["output_size"], data["parameters"]
-    print(f"filters checked against tf.nn.conv2d: max |diff| {data['max_abs_diff_vs_tf']:.2e}")
+    print(
+        f"filters checked against tf.nn.conv2d: max |diff| {data['max_abs_diff_vs_tf']:.2e}"
+    )
     print(f"output size: {grid['cases']} cases, {len(grid['mismatches'])} mismatches; "
           f"parameters: {params['cases']} cases, {params['mismatches']} mismatches; wrote {path}")  # fmt: skip
 

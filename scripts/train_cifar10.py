@@ -33,7 +33,13 @@ from tfcnn import set_seed
 from tfcnn.data import stratified_subset, train_val_split
 from tfcnn.data.augment import evaluation_dataset, measure_throughput, training_dataset
 from tfcnn.data.folders import cached_dataset
-from tfcnn.models.cifar import build_cifar_net, compile_cifar, normalise, predict_logits, whitening_kernel
+from tfcnn.models.cifar import (
+    build_cifar_net,
+    compile_cifar,
+    normalise,
+    predict_logits,
+    whitening_kernel,
+)
 from tfcnn.plots import new_figure, plot_curves
 from tfcnn.results import save_figure, write_result
 
@@ -41,8 +47,8 @@ from tfcnn.results import save_figure, write_result
 @dataclasses.dataclass
 class Config:
     separable: bool = False
-    widths: tuple[int, ...] = (64, 256, 256)
-    epochs: int = 10
+    widths: tuple[int, ...] = (48, 192, 192)
+    epochs: int = 8
     batch_size: int = 512
     learning_rate_per_1024: float = 1.5
     momentum: float = 0.85
@@ -115,6 +121,14 @@ class EpochProgress(keras.callbacks.Callback):
               f"elapsed {row['elapsed_seconds'] / 60:.1f} min  eta {eta / 60:.1f} min", flush=True)  # fmt: skip
 
 
+def architecture_table(model: keras.Model) -> dict:
+    """Every layer with its output shape and Keras' own parameter count."""
+    rows = [[layer.name, type(layer).__name__, "×".join(str(d) for d in layer.output.shape[1:]),
+             layer.count_params()] for layer in model.layers]  # fmt: skip
+    rows.append(["**total**", "", "", model.count_params()])
+    return {"columns": ["layer", "type", "output shape", "parameters"], "rows": rows}
+
+
 def accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
     return float((logits.argmax(axis=1) == labels).mean())
 
@@ -122,12 +136,20 @@ def accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
 def train_one(config: Config, seed: int, data) -> dict:
     """One seeded run: split, whitening, training, and the final evaluations."""
     set_seed(seed, deterministic=False)
-    (x_train, y_train), (x_val, y_val) = train_val_split(data.x_train, data.y_train, config.val_fraction, seed)
+    (x_train, y_train), (x_val, y_val) = train_val_split(
+        data.x_train, data.y_train, config.val_fraction, seed
+    )
     if config.train_per_class:
-        x_train, y_train = stratified_subset(x_train, y_train, config.train_per_class, seed)
+        x_train, y_train = stratified_subset(
+            x_train, y_train, config.train_per_class, seed
+        )
     if config.val_per_class:
         x_val, y_val = stratified_subset(x_val, y_val, config.val_per_class, seed)
-    stem = whitening_kernel(normalise(x_train[: config.whitening_images])) if config.whitening else None
+    stem = (
+        whitening_kernel(normalise(x_train[: config.whitening_images]))
+        if config.whitening
+        else None
+    )
     model = build_cifar_net(config.widths, separable=config.separable, stem_kernel=stem,
                             batchnorm_momentum=config.batchnorm_momentum)  # fmt: skip
     steps = len(x_train) // config.batch_size
@@ -140,14 +162,20 @@ def train_one(config: Config, seed: int, data) -> dict:
     print(f"seed {seed}: {config.variant}, {model.count_params():,} parameters, {len(x_train)} train / "
           f"{len(x_val)} val images, {steps} steps per epoch", flush=True)  # fmt: skip
     started = time.perf_counter()
-    model.fit(stream, epochs=config.epochs, steps_per_epoch=steps, verbose=0,
+    model.fit(stream, epochs=config.epochs, steps_per_epoch=steps, verbose=0, shuffle=False,
               validation_data=evaluation_dataset(x_val, y_val), callbacks=[progress])  # fmt: skip
     train_seconds = time.perf_counter() - started
 
-    val_plain, val_tta = (predict_logits(model, x_val, flip_tta=t) for t in (False, True))
-    test_plain, test_tta = (predict_logits(model, data.x_test, flip_tta=t) for t in (False, True))
+    val_plain, val_tta = (
+        predict_logits(model, x_val, flip_tta=t) for t in (False, True)
+    )
+    test_plain, test_tta = (
+        predict_logits(model, data.x_test, flip_tta=t) for t in (False, True)
+    )
     final = test_tta if config.flip_tta else test_plain
-    matrix = confusion_matrix(data.y_test, final.argmax(axis=1), labels=range(len(data.class_names)))
+    matrix = confusion_matrix(
+        data.y_test, final.argmax(axis=1), labels=range(len(data.class_names))
+    )
     return {
         "seed": seed,
         "parameters": int(model.count_params()),
@@ -161,6 +189,7 @@ def train_one(config: Config, seed: int, data) -> dict:
         "val_accuracy": accuracy(val_plain, y_val), "val_accuracy_tta": accuracy(val_tta, y_val),
         "test_accuracy": accuracy(test_plain, data.y_test), "test_accuracy_tta": accuracy(test_tta, data.y_test),
         "confusion_matrix": matrix,
+        "architecture": architecture_table(model),
         "per_class_accuracy": dict(zip(data.class_names, (matrix.diagonal() / matrix.sum(axis=1)).tolist())),
     }  # fmt: skip
 
@@ -176,11 +205,15 @@ def summarise(config: Config, runs: list[dict], class_names) -> dict:
     keys = ["test_accuracy_tta", "test_accuracy", "val_accuracy_tta", "val_accuracy", "train_seconds",
             "seconds_per_epoch", "cpu_seconds_per_epoch", "pipeline_images_per_second"]  # fmt: skip
     summary = {key: spread([run[key] for run in runs]) for key in keys}
-    per_class = {name: spread([run["per_class_accuracy"][name] for run in runs]) for name in class_names}
+    per_class = {
+        name: spread([run["per_class_accuracy"][name] for run in runs])
+        for name in class_names
+    }
     matrix = np.sum([run["confusion_matrix"] for run in runs], axis=0)
     return {
         "variant": config.variant, "seeds": [run["seed"] for run in runs],
         "parameters": runs[0]["parameters"], "any_cut_short": any(run["cut_short"] for run in runs),
+        "epochs_completed": [run["epochs_completed"] for run in runs], "architecture": runs[0]["architecture"],
         **summary,
         "per_class": {"columns": ["class", "test accuracy (mean ± std over seeds)"],
                       "rows": [[name, value] for name, value in per_class.items()]},
@@ -191,9 +224,15 @@ def summarise(config: Config, runs: list[dict], class_names) -> dict:
 
 def plot_runs(config: Config, runs: list[dict], class_names):
     curves, (ax_acc, ax_loss) = new_figure(ncols=2, width=4.8, height=3.4)
-    shortest = min(len(run["history"]) for run in runs)  # a cut-short run has fewer epochs
+    # A cut-short run has fewer epochs: plot the epochs that all runs have.
+    shortest = min(len(run["history"]) for run in runs)
     histories = [run["history"][:shortest] for run in runs]
-    plot_curves(ax_acc, {config.variant: histories}, keys=("train_accuracy", "val_accuracy"), x="epoch")
+    plot_curves(
+        ax_acc,
+        {config.variant: histories},
+        keys=("train_accuracy", "val_accuracy"),
+        x="epoch",
+    )
     plot_curves(ax_loss, {config.variant: histories}, keys=("train_loss", "val_loss"), x="epoch",
                 ylabel="label-smoothed cross-entropy")  # fmt: skip
     matrix = np.sum([run["confusion_matrix"] for run in runs], axis=0).astype(float)
@@ -201,31 +240,80 @@ def plot_runs(config: Config, runs: list[dict], class_names):
     confusion, ax = new_figure(width=6.2, height=5.4)
     ax.imshow(matrix, cmap="Blues", vmin=0, vmax=1)
     for (i, j), v in np.ndenumerate(matrix):
-        ax.text(j, i, f"{100 * v:.0f}", ha="center", va="center", fontsize=7, color="white" if v > 0.5 else "black")
+        ax.text(
+            j,
+            i,
+            f"{100 * v:.0f}",
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="white" if v > 0.5 else "black",
+        )
     ax.set_xticks(range(len(class_names)), class_names, rotation=60, fontsize=8)
     ax.set_yticks(range(len(class_names)), class_names, fontsize=8)
-    ax.set(xlabel="predicted", ylabel="true", title="test confusion matrix (% of each true class)")
+    ax.set(
+        xlabel="predicted",
+        ylabel="true",
+        title="test confusion matrix (% of each true class)",
+    )
     ax.grid(False)
     return curves, confusion
 
 
 def parse_args(argv=None) -> tuple[Config, Path | None]:
     defaults = Config()
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--separable", action="store_true", help="depthwise separable 3x3 convs (B2.5)")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="seeds, one run each (default: 0)")
-    parser.add_argument("--seed", type=int, default=None, help="a single seed (same as --seeds S)")
-    parser.add_argument("--epochs", type=int, default=defaults.epochs, help=f"epochs (default: {defaults.epochs})")
-    parser.add_argument("--widths", type=int, nargs=3, default=list(defaults.widths),
-                        help=f"filters of the three blocks (default: {' '.join(map(str, defaults.widths))})")
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size,
-                        help=f"images per step (default: {defaults.batch_size})")
-    parser.add_argument("--precision", choices=["mixed_bfloat16", "float32"], default=defaults.precision,
-                        help="Keras dtype policy; bfloat16 uses the CPU's AMX units (default: mixed_bfloat16)")
-    parser.add_argument("--time-budget", type=float, default=defaults.time_budget_minutes,
-                        help="minutes of training after which a run stops, marked cut short (default: 20)")
-    parser.add_argument("--quick", action="store_true",
-                        help="2 epochs on 2,000 training images, written under runs/quick (a smoke run)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--separable", action="store_true", help="depthwise separable 3x3 convs (B2.5)"
+    )
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=[0],
+        help="seeds, one run each (default: 0)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="a single seed (same as --seeds S)"
+    )
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=defaults.epochs,
+        help=f"epochs (default: {defaults.epochs})",
+    )
+    parser.add_argument(
+        "--widths",
+        type=int,
+        nargs=3,
+        default=list(defaults.widths),
+        help=f"filters of the three blocks (default: {' '.join(map(str, defaults.widths))})",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=defaults.batch_size,
+        help=f"images per step (default: {defaults.batch_size})",
+    )
+    parser.add_argument(
+        "--precision",
+        choices=["mixed_bfloat16", "float32"],
+        default=defaults.precision,
+        help="Keras dtype policy; bfloat16 uses the CPU's AMX units (default: mixed_bfloat16)",
+    )
+    parser.add_argument(
+        "--time-budget",
+        type=float,
+        default=defaults.time_budget_minutes,
+        help="minutes of training after which a run stops, marked cut short (default: 20)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="2 epochs on 2,000 training images, written under runs/quick (a smoke run)",
+    )
     parser.add_argument("--results-dir", type=Path, default=None,
                         help="where to write (default: docs/results, or runs/quick with --quick)")  # fmt: skip
     args = parser.parse_args(argv)
@@ -244,7 +332,10 @@ def main(argv=None) -> None:
     keras.mixed_precision.set_global_policy(config.precision)
     started = time.perf_counter()
     data = cached_dataset("cifar10")
-    print(f"CIFAR-10 from {data.source} (cached) in {time.perf_counter() - started:.1f} s", flush=True)
+    print(
+        f"CIFAR-10 from {data.source} (cached) in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
     runs = []
     for seed in config.seeds:
         run = train_one(config, seed, data)
@@ -259,7 +350,9 @@ def main(argv=None) -> None:
                         wall_seconds=time.perf_counter() - started, root=results_dir)  # fmt: skip
     curves, confusion = plot_runs(config, runs, data.class_names)
     save_figure(curves, config.result_id, f"{config.variant}_curves", root=results_dir)
-    save_figure(confusion, config.result_id, f"{config.variant}_confusion", root=results_dir)
+    save_figure(
+        confusion, config.result_id, f"{config.variant}_confusion", root=results_dir
+    )
     print(f"test accuracy over seeds {summary['test_accuracy_tta']}; wrote {path}")
 
 

@@ -120,6 +120,7 @@ class TrainingTest(tf.test.TestCase):
         )
         self.assertEqual(history["epoch"], list(range(7)))
         self.assertLen(history["epoch_seconds"], 6)
+        self.assertLen(history["epoch_cpu_seconds"], 6)
         self.assertEqual(history["steps_per_epoch"], 3)  # 7 + 7 + 6
         self.assertLess(history["train_loss"][-1], 0.5 * history["train_loss"][0])
         self.assertEqual(history["train_accuracy"][-1], 1.0)

@@ -10,7 +10,16 @@ from absl.testing import parameterized
 from tfcnn.analysis.conv import correlate2d, output_size
 from tfcnn.analysis.theory import EDGE_FILTERS, conv_params, correlate_bank_tf
 
-IMAGE = np.array([[5, 5, 2, 5, 5], [5, 5, 2, 5, 5], [7, 7, 5, 7, 7], [5, 5, 2, 5, 5], [5, 5, 2, 5, 5]], float)
+IMAGE = np.array(
+    [
+        [5, 5, 2, 5, 5],
+        [5, 5, 2, 5, 5],
+        [7, 7, 5, 7, 7],
+        [5, 5, 2, 5, 5],
+        [5, 5, 2, 5, 5],
+    ],
+    float,
+)
 
 
 class SheetImageTest(tf.test.TestCase):
@@ -30,13 +39,21 @@ class SheetImageTest(tf.test.TestCase):
         out = correlate2d(IMAGE, EDGE_FILTERS["prewitt_vertical"], padding="same")
         self.assertEqual(out.shape, (5, 5))
         self.assertEqual(out[0, 0], 10)
-        self.assertAllEqual(out[1:4, 1:4], correlate2d(IMAGE, EDGE_FILTERS["prewitt_vertical"]))
+        self.assertAllEqual(
+            out[1:4, 1:4], correlate2d(IMAGE, EDGE_FILTERS["prewitt_vertical"])
+        )
 
     def test_every_filter_matches_tf_conv2d(self):
-        bank = list(EDGE_FILTERS.values()) + [np.random.default_rng(0).normal(size=(3, 3))]
+        bank = list(EDGE_FILTERS.values()) + [
+            np.random.default_rng(0).normal(size=(3, 3))
+        ]
         for padding in ("same", "valid"):
-            for kernel, out in zip(bank, correlate_bank_tf(IMAGE, bank, padding=padding)):
-                self.assertAllClose(correlate2d(IMAGE, kernel, padding=padding), out, atol=1e-12)
+            for kernel, out in zip(
+                bank, correlate_bank_tf(IMAGE, bank, padding=padding)
+            ):
+                self.assertAllClose(
+                    correlate2d(IMAGE, kernel, padding=padding), out, atol=1e-12
+                )
 
     def test_image_is_symmetric_so_edge_maps_are_antisymmetric(self):
         out = correlate2d(IMAGE, EDGE_FILTERS["sobel_vertical"], padding="same")
@@ -44,7 +61,9 @@ class SheetImageTest(tf.test.TestCase):
 
 
 class SizeAndParameterTest(tf.test.TestCase, parameterized.TestCase):
-    @parameterized.parameters(itertools.product((5, 8, 13), (1, 3, 4), (0, 1, 2), (1, 2, 3)))
+    @parameterized.parameters(
+        itertools.product((5, 8, 13), (1, 3, 4), (0, 1, 2), (1, 2, 3))
+    )
     def test_output_size_formula_matches_keras(self, h, k, p, s):
         if k > h + 2 * p:
             self.skipTest("kernel larger than the padded input")
@@ -56,7 +75,9 @@ class SizeAndParameterTest(tf.test.TestCase, parameterized.TestCase):
     @parameterized.parameters(1, 2, 3)
     def test_same_padding_gives_ceil_h_over_s(self, s):
         for h in (5, 6, 7, 32):
-            out = keras.layers.Conv2D(1, 3, strides=s, padding="same")(tf.zeros((1, h, h, 1)))
+            out = keras.layers.Conv2D(1, 3, strides=s, padding="same")(
+                tf.zeros((1, h, h, 1))
+            )
             self.assertEqual(out.shape[1], -(-h // s))
 
     @parameterized.parameters((3, 1, 2), (5, 3, 32), (1, 16, 8))

@@ -17,26 +17,38 @@ class SoftmaxTest(tf.test.TestCase, parameterized.TestCase):
         with tf.GradientTape() as tape:
             tape.watch(z)
             y = tf.nn.softmax(z)
-        self.assertAllClose(theory.softmax_jacobian(z.numpy()), tape.batch_jacobian(y, z), atol=1e-12)
+        self.assertAllClose(
+            theory.softmax_jacobian(z.numpy()), tape.batch_jacobian(y, z), atol=1e-12
+        )
 
     def test_jacobian_matches_finite_differences(self):
         z = np.array([0.3, -1.2, 2.0, 0.0])
         h = 1e-6
         numeric = np.stack(
-            [(theory.softmax(z + h * e) - theory.softmax(z - h * e)) / (2 * h) for e in np.eye(4)], axis=1
+            [
+                (theory.softmax(z + h * e) - theory.softmax(z - h * e)) / (2 * h)
+                for e in np.eye(4)
+            ],
+            axis=1,
         )
         self.assertAllClose(theory.softmax_jacobian(z), numeric, atol=1e-8)
 
     def test_jacobian_by_hand_for_two_classes(self):
         # softmax([0, 0]) = [1/2, 1/2]: J = [[1/4, -1/4], [-1/4, 1/4]].
-        self.assertAllClose(theory.softmax_jacobian([0.0, 0.0]), [[0.25, -0.25], [-0.25, 0.25]])
+        self.assertAllClose(
+            theory.softmax_jacobian([0.0, 0.0]), [[0.25, -0.25], [-0.25, 0.25]]
+        )
 
     def test_softmax_survives_large_logits(self):
         y = theory.softmax([1000.0, 0.0, -1000.0])
         self.assertAllClose(y, [1.0, 0.0, 0.0])
-        self.assertTrue(np.isfinite(theory.cross_entropy([0.0, 1.0, 0.0], [1000.0, 0.0, -1000.0])))
+        self.assertTrue(
+            np.isfinite(theory.cross_entropy([0.0, 1.0, 0.0], [1000.0, 0.0, -1000.0]))
+        )
 
-    @parameterized.named_parameters(("one_hot", "one_hot"), ("soft", "soft"), ("unnormalised", "raw"))
+    @parameterized.named_parameters(
+        ("one_hot", "one_hot"), ("soft", "soft"), ("unnormalised", "raw")
+    )
     def test_cross_entropy_gradient_matches_gradient_tape(self, kind):
         rng = np.random.default_rng(1)
         z = tf.constant(rng.normal(scale=2.0, size=(6, 7)))
@@ -48,12 +60,20 @@ class SoftmaxTest(tf.test.TestCase, parameterized.TestCase):
         with tf.GradientTape() as tape:
             tape.watch(z)
             loss = -tf.reduce_sum(y * tf.nn.log_softmax(z))
-        self.assertAllClose(theory.cross_entropy_grad_logits(y, z.numpy()), tape.gradient(loss, z), atol=1e-12)
+        self.assertAllClose(
+            theory.cross_entropy_grad_logits(y, z.numpy()),
+            tape.gradient(loss, z),
+            atol=1e-12,
+        )
 
     def test_y_hat_minus_y_needs_targets_that_sum_to_one(self):
         z, y = np.array([0.5, -0.5, 1.0]), np.array([0.0, 1.0, 0.0])
-        self.assertAllClose(theory.cross_entropy_grad_logits(y, z), theory.softmax(z) - y)
-        self.assertNotAllClose(theory.cross_entropy_grad_logits(2 * y, z), theory.softmax(z) - 2 * y)
+        self.assertAllClose(
+            theory.cross_entropy_grad_logits(y, z), theory.softmax(z) - y
+        )
+        self.assertNotAllClose(
+            theory.cross_entropy_grad_logits(2 * y, z), theory.softmax(z) - 2 * y
+        )
 
 
 class LeastSquaresTest(tf.test.TestCase):
@@ -65,33 +85,48 @@ class LeastSquaresTest(tf.test.TestCase):
 
     def test_normal_equations_match_lstsq(self):
         expected = np.linalg.lstsq(self.x, self.y, rcond=None)[0]
-        self.assertAllClose(theory.normal_equation_weights(self.x, self.y), expected, atol=1e-12)
+        self.assertAllClose(
+            theory.normal_equation_weights(self.x, self.y), expected, atol=1e-12
+        )
 
     def test_gradient_is_zero_at_the_minimiser(self):
         w = theory.normal_equation_weights(self.x, self.y)
-        self.assertAllClose(theory.mse_gradient(self.x, self.y, w), np.zeros(4), atol=1e-12)
+        self.assertAllClose(
+            theory.mse_gradient(self.x, self.y, w), np.zeros(4), atol=1e-12
+        )
 
     def test_mse_gradient_matches_gradient_tape(self):
         w = tf.constant([0.3, 0.1, -0.2, 1.0], dtype=tf.float64)
         with tf.GradientTape() as tape:
             tape.watch(w)
             loss = tf.reduce_mean((tf.linalg.matvec(self.x, w) - self.y) ** 2)
-        self.assertAllClose(theory.mse_gradient(self.x, self.y, w.numpy()), tape.gradient(loss, w), atol=1e-12)
+        self.assertAllClose(
+            theory.mse_gradient(self.x, self.y, w.numpy()),
+            tape.gradient(loss, w),
+            atol=1e-12,
+        )
 
     def test_gradient_descent_converges_to_the_normal_equations(self):
         run = theory.gradient_descent_mse(self.x, self.y, steps=400)
-        self.assertAllClose(run["w"], theory.normal_equation_weights(self.x, self.y), atol=1e-9)
-        self.assertTrue(np.all(np.diff(run["loss"]) <= 1e-15), "loss must not increase at rate 1/L")
+        self.assertAllClose(
+            run["w"], theory.normal_equation_weights(self.x, self.y), atol=1e-9
+        )
+        self.assertTrue(
+            np.all(np.diff(run["loss"]) <= 1e-15), "loss must not increase at rate 1/L"
+        )
 
     def test_singular_design_raises_and_pinv_gives_the_min_norm_minimiser(self):
-        x = np.column_stack([self.x, self.x[:, 0] - self.x[:, 3]])  # dependent fifth column
+        # The fifth column depends on the others.
+        x = np.column_stack([self.x, self.x[:, 0] - self.x[:, 3]])
         with self.assertRaisesRegex(ValueError, "singular.*min_norm_weights"):
             theory.normal_equation_weights(x, self.y)
         pinv = theory.min_norm_weights(x, self.y)
         self.assertAllClose(pinv, np.linalg.lstsq(x, self.y, rcond=None)[0], atol=1e-10)
         null = np.array([1.0, 0.0, 0.0, -1.0, -1.0])  # x @ null == 0
         self.assertAllClose(x @ null, np.zeros(len(x)), atol=1e-12)
-        self.assertAlmostEqual(theory.mse(x, self.y, pinv + null), theory.mse(x, self.y, pinv), places=10)
+        self.assertAlmostEqual(
+            theory.mse(x, self.y, pinv + null), theory.mse(x, self.y, pinv), places=10
+        )
         self.assertLess(np.linalg.norm(pinv), np.linalg.norm(pinv + null))
 
     def test_gradient_descent_from_zero_finds_the_min_norm_minimiser(self):
@@ -111,28 +146,53 @@ class SeparableTest(tf.test.TestCase, parameterized.TestCase):
         self.assertEqual(theory.conv_params(k, c, n), conv.count_params())
         separable = keras.layers.SeparableConv2D(n, k, depth_multiplier=multiplier)
         separable.build((None, 9, 9, c))
-        self.assertEqual(theory.separable_params(k, c, n, multiplier), separable.count_params())
-        depthwise = keras.layers.DepthwiseConv2D(k, depth_multiplier=multiplier, use_bias=False)
+        self.assertEqual(
+            theory.separable_params(k, c, n, multiplier), separable.count_params()
+        )
+        depthwise = keras.layers.DepthwiseConv2D(
+            k, depth_multiplier=multiplier, use_bias=False
+        )
         depthwise.build((None, 9, 9, c))
         pointwise = keras.layers.Conv2D(n, 1)
         pointwise.build((None, 9, 9, c * multiplier))
-        self.assertEqual(separable.count_params(), depthwise.count_params() + pointwise.count_params())
+        self.assertEqual(
+            separable.count_params(),
+            depthwise.count_params() + pointwise.count_params(),
+        )
 
     def test_cost_ratio(self):
         k, m, n = 3, 32, 64
-        ratio = theory.separable_params(k, m, n, bias=False) / theory.conv_params(k, m, n, bias=False)
+        ratio = theory.separable_params(k, m, n, bias=False) / theory.conv_params(
+            k, m, n, bias=False
+        )
         self.assertAlmostEqual(ratio, theory.separable_cost_ratio(k, n))
-        self.assertAlmostEqual(theory.separable_macs(8, 8, k, m, n) / theory.conv_macs(8, 8, k, m, n), ratio)
+        self.assertAlmostEqual(
+            theory.separable_macs(8, 8, k, m, n) / theory.conv_macs(8, 8, k, m, n),
+            ratio,
+        )
         self.assertAlmostEqual(theory.separable_cost_ratio(3, 64), 1 / 64 + 1 / 9)
 
     def test_multiply_adds_match_the_profiler(self):
         shape, k, m, n = (8, 8, 4), 3, 4, 16
-        conv = keras.Sequential([keras.Input(shape), keras.layers.Conv2D(n, k, padding="same", use_bias=False)])
-        separable = keras.Sequential(
-            [keras.Input(shape), keras.layers.SeparableConv2D(n, k, padding="same", use_bias=False)]
+        conv = keras.Sequential(
+            [
+                keras.Input(shape),
+                keras.layers.Conv2D(n, k, padding="same", use_bias=False),
+            ]
         )
-        self.assertEqual(theory.graph_flops(conv, shape), 2 * theory.conv_macs(8, 8, k, m, n))
-        self.assertEqual(theory.graph_flops(separable, shape), 2 * theory.separable_macs(8, 8, k, m, n))
+        separable = keras.Sequential(
+            [
+                keras.Input(shape),
+                keras.layers.SeparableConv2D(n, k, padding="same", use_bias=False),
+            ]
+        )
+        self.assertEqual(
+            theory.graph_flops(conv, shape), 2 * theory.conv_macs(8, 8, k, m, n)
+        )
+        self.assertEqual(
+            theory.graph_flops(separable, shape),
+            2 * theory.separable_macs(8, 8, k, m, n),
+        )
         # By hand: 8*8 positions * (9*4 depthwise + 4*16 pointwise) = 6,400 multiply-adds.
         self.assertEqual(theory.separable_macs(8, 8, 3, 4, 16), 6400)
 
@@ -141,7 +201,12 @@ class SeparableTest(tf.test.TestCase, parameterized.TestCase):
         rng = np.random.default_rng(3)
         x = rng.normal(size=(2, 9, 9, 3)).astype(np.float32)
         separable = keras.layers.SeparableConv2D(
-            5, 3, strides=stride, padding="same", depth_multiplier=multiplier, bias_initializer="random_normal"
+            5,
+            3,
+            strides=stride,
+            padding="same",
+            depth_multiplier=multiplier,
+            bias_initializer="random_normal",
         )
         expected = separable(x)
         depthwise_kernel, pointwise_kernel, bias = separable.get_weights()
@@ -153,7 +218,9 @@ class SeparableTest(tf.test.TestCase, parameterized.TestCase):
         depthwise.set_weights([depthwise_kernel])
         pointwise.set_weights([pointwise_kernel, bias])
         self.assertAllClose(pointwise(depthwise(x)), expected, atol=1e-5)
-        if stride == 1:  # an independent NumPy computation: per-channel correlation, then mixing
+        if (
+            stride == 1
+        ):  # an independent NumPy computation: per-channel correlation, then mixing
             per_channel = np.stack(
                 [correlate2d(x[0, :, :, c], depthwise_kernel[:, :, c, j], padding="same")
                  for c in range(3) for j in range(multiplier)], axis=-1,
@@ -170,13 +237,18 @@ class EdgeFilterTest(tf.test.TestCase):
         for padding in ("same", "valid"):
             by_tf = theory.correlate_bank_tf(image, kernels, padding=padding)
             for kernel, out in zip(kernels, by_tf):
-                self.assertAllClose(correlate2d(image, kernel, padding=padding), out, atol=1e-12)
+                self.assertAllClose(
+                    correlate2d(image, kernel, padding=padding), out, atol=1e-12
+                )
 
     def test_vertical_filter_responds_to_left_right_change_only(self):
-        ramp = np.tile(np.arange(6.0), (6, 1))  # brightness grows to the right by 1 per column
+        # Brightness grows to the right by 1 per column.
+        ramp = np.tile(np.arange(6.0), (6, 1))
         vertical = correlate2d(ramp, theory.EDGE_FILTERS["prewitt_vertical"])
         horizontal = correlate2d(ramp, theory.EDGE_FILTERS["prewitt_horizontal"])
-        self.assertAllClose(vertical, np.full((4, 4), 6.0))  # 3 rows * (+1 * 2 columns apart)
+        self.assertAllClose(
+            vertical, np.full((4, 4), 6.0)
+        )  # 3 rows * (+1 * 2 columns apart)
         self.assertAllClose(horizontal, np.zeros((4, 4)))
 
 

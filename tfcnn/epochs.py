@@ -79,9 +79,14 @@ def mean_std(values) -> dict:
 
 
 def format_mean_std(value: dict | None, spec: str) -> str:
-    """ "mean ± std" of a `mean_std` dict with a format spec; "(n = N)" when N < 3."""
+    """`mean ± std` of a `mean_std` dict with a format spec, and `(n = N)` when N < 3.
+
+    One value (n = 1) is shown alone, without a spread it does not have.
+    """
     if value is None:
         return "not measured"
+    if value["n"] == 1:
+        return f"{format(value['mean'], spec)} (n = 1)"
     n = f" (n = {value['n']})" if value["n"] < 3 else ""
     return f"{format(value['mean'], spec)} ± {format(value['std'], spec)}{n}"
 

@@ -47,7 +47,9 @@ def categorical_cross_entropy(y_onehot, probabilities, eps: float = 1e-12) -> fl
         eps: floor on the probabilities, so that log(0) is finite. Defaults to 1e-12.
     """
     p = np.clip(np.asarray(probabilities, np.float64), eps, 1.0)
-    return float(-np.mean(np.sum(np.asarray(y_onehot, np.float64) * np.log(p), axis=-1)))
+    return float(
+        -np.mean(np.sum(np.asarray(y_onehot, np.float64) * np.log(p), axis=-1))
+    )
 
 
 def binary_cross_entropy_from_logits(y01, logits) -> float:
@@ -86,8 +88,8 @@ MARGIN_LOSSES = {
     "cross-entropy (logistic, bits)": lambda m: np.logaddexp(0.0, -m) / np.log(2.0),
     "squared (MSE on ±1 targets)": lambda m: (1.0 - m) ** 2,
     "absolute (MAE on ±1 targets)": lambda m: np.abs(1.0 - m),
-    "2 × Huber (δ = 1) on ±1 targets": lambda m: 2 * np.where(
-        np.abs(1 - m) <= 1, 0.5 * (1 - m) ** 2, np.abs(1 - m) - 0.5
+    "2 × Huber (δ = 1) on ±1 targets": lambda m: (
+        2 * np.where(np.abs(1 - m) <= 1, 0.5 * (1 - m) ** 2, np.abs(1 - m) - 0.5)
     ),
 }
 

@@ -31,7 +31,9 @@ EDGE_FILTERS = {
 }
 
 
-def correlate_bank_tf(image, kernels, padding: str = "same", stride: int = 1) -> np.ndarray:
+def correlate_bank_tf(
+    image, kernels, padding: str = "same", stride: int = 1
+) -> np.ndarray:
     """Applies a bank of 2-D filters to one grey image with a single `tf.nn.conv2d`.
 
     This is what a `Conv2D` layer with `len(kernels)` filters computes (without
@@ -50,7 +52,9 @@ def correlate_bank_tf(image, kernels, padding: str = "same", stride: int = 1) ->
 
     kernels = np.asarray(list(kernels), dtype=np.float64)
     if kernels.ndim != 3:
-        raise ValueError(f"kernels must be a list of 2-D arrays of one size, got {kernels.shape}.")
+        raise ValueError(
+            f"kernels must be a list of 2-D arrays of one size, got {kernels.shape}."
+        )
     x = tf.constant(np.asarray(image, dtype=np.float64)[None, :, :, None])
     bank = tf.constant(np.transpose(kernels, (1, 2, 0))[:, :, None, :])  # (k, k, 1, N)
     out = tf.nn.conv2d(x, bank, strides=stride, padding=padding.upper())
@@ -145,10 +149,14 @@ def normal_equation_weights(x, y, rcond: float = 1e-10) -> np.ndarray:
 
 def min_norm_weights(x, y) -> np.ndarray:
     """`w = X^+ y`: of all minimisers of the MSE, the one with the smallest norm."""
-    return np.linalg.pinv(np.asarray(x, dtype=np.float64)) @ np.asarray(y, dtype=np.float64)
+    return np.linalg.pinv(np.asarray(x, dtype=np.float64)) @ np.asarray(
+        y, dtype=np.float64
+    )
 
 
-def gradient_descent_mse(x, y, steps: int, learning_rate: float | None = None, w0=None) -> dict:
+def gradient_descent_mse(
+    x, y, steps: int, learning_rate: float | None = None, w0=None
+) -> dict:
     """Plain gradient descent on the MSE of `y_hat = X w`.
 
     Args:
@@ -225,7 +233,13 @@ def graph_flops(model, input_shape) -> int:
     import tensorflow as tf
 
     spec = tf.TensorSpec((1, *input_shape), tf.float32)
-    graph = tf.function(lambda x: model(x, training=False)).get_concrete_function(spec).graph
+    graph = (
+        tf.function(lambda x: model(x, training=False))
+        .get_concrete_function(spec)
+        .graph
+    )
     options = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
     options["output"] = "none"
-    return int(tf.compat.v1.profiler.profile(graph=graph, options=options).total_float_ops)
+    return int(
+        tf.compat.v1.profiler.profile(graph=graph, options=options).total_float_ops
+    )

@@ -70,9 +70,8 @@ def whitening_kernel(
     )
     covariance = patches.T @ patches / len(patches)
     eigenvalues, eigenvectors = np.linalg.eigh(covariance)
-    filters = (eigenvectors / np.sqrt(eigenvalues + eps)).T[
-        ::-1
-    ]  # largest variance first
+    # One filter per row, the direction of largest variance first.
+    filters = (eigenvectors / np.sqrt(eigenvalues + eps)).T[::-1]
     kernel = filters.reshape(-1, patch_size, patch_size, channels).transpose(1, 2, 3, 0)
     return np.concatenate([kernel, -kernel], axis=-1).astype(np.float32)
 

@@ -34,7 +34,7 @@ SUMMARY_COLUMNS = [
     "tuned η",
     "test acc. (tuned η)",
     "train acc. (tuned η)",
-    "s/epoch",
+    "CPU s/epoch",
 ]
 
 
@@ -53,7 +53,9 @@ def d5_summary(study: Study) -> dict:
             f"η={ex.sheet_learning_rate(setting[0]):g} (sheet)": sheet,
             f"η={lr:g} (tuned)": tuned,
         }
-        seconds[setting] = [float(np.median(h["epoch_seconds"])) for h in sheet + tuned]
+        seconds[setting] = [
+            float(np.median(h["epoch_cpu_seconds"])) for h in sheet + tuned
+        ]
         final = {
             r: {
                 m: [h["final"][m] for h in hs]

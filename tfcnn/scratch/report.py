@@ -66,7 +66,7 @@ def time_figure(seconds: dict, optimizers, batch_sizes):
     """Seconds per epoch against batch size, a line per optimizer (mean ± std of runs).
 
     Args:
-        seconds: (optimizer, batch size) -> list of per-run median epoch times.
+        seconds: (optimizer, batch size) -> the median epoch time of every run.
     """
     fig, ax = new_figure(width=5.0, height=3.4)
     for optimizer in optimizers:
@@ -80,7 +80,7 @@ def time_figure(seconds: dict, optimizers, batch_sizes):
     ax.set_yscale("log")
     ax.set_xticks(list(batch_sizes), [str(b) for b in batch_sizes])
     ax.set_xlabel("mini-batch size")
-    ax.set_ylabel("seconds per epoch (1,000 images)")
+    ax.set_ylabel("CPU seconds per epoch (1,000 images)")
     ax.legend()
     fig.tight_layout()
     return fig

@@ -28,6 +28,16 @@ def setting_key(optimizer: str, batch_size: int) -> str:
     return f"{optimizer}-bs{batch_size}"
 
 
+def next_rate(rate: float, up: bool) -> float:
+    """The neighbour of `rate` on the 1-3-10 grid: 0.1 -> 0.3 -> 1 up, 0.1 -> 0.03 down."""
+    mantissa = rate / 10 ** np.floor(np.log10(rate))
+    if up:
+        factor = 3.0 if mantissa < 2 else 10 / 3
+    else:
+        factor = 1 / 3 if mantissa > 2 else 0.3
+    return float(f"{rate * factor:.1g}")
+
+
 def split_key(key: str) -> tuple[str, int]:
     """The inverse of `setting_key`."""
     optimizer, batch_size = key.split("-bs")
@@ -39,7 +49,7 @@ class Study:
 
     Args:
         cfg: the experiment configuration (epochs, optimizers, batch_sizes,
-            seeds, tuning_seeds, rates, val_fraction, split_seed,
+            seeds, tuning_seeds, rates, grid_extensions, val_fraction, split_seed,
             train_per_class, test_per_class, data_seed, target_accuracy, ...).
         root: the results folder.
     """
@@ -116,11 +126,17 @@ class Study:
         return out
 
     def _tuning_runs(self, opt: str, bs: int) -> dict:
-        """learning rate -> [history per tuning seed]; the sheet's rate is included."""
-        rates = sorted({*self.cfg.rates[opt], ex.sheet_learning_rate(opt)})
+        """learning rate -> [history per tuning seed] for one optimizer and batch size.
+
+        Starts from `cfg.rates[opt]` plus the sheet's rate. While the best rate
+        is at an end of the grid, the grid is extended one step beyond it (up to
+        `cfg.grid_extensions` times), so that the chosen rate is a maximum
+        inside the range tried, not a limit of it.
+        """
         spec = {"optimizer": opt, "batch_size": bs}
-        return {
-            lr: [
+
+        def runs_at(lr: float) -> list[dict]:
+            return [
                 self.run(
                     "d5/tuning",
                     f"{setting_key(opt, bs)}-lr{lr:g}-seed{s}",
@@ -129,8 +145,18 @@ class Study:
                 )
                 for s in self.cfg.tuning_seeds
             ]
-            for lr in rates
+
+        by_rate = {
+            lr: runs_at(lr)
+            for lr in sorted({*self.cfg.rates[opt], ex.sheet_learning_rate(opt)})
         }
+        for _ in range(self.cfg.grid_extensions):
+            best = ex.choose_learning_rate(by_rate)
+            if best not in (min(by_rate), max(by_rate)):
+                break
+            lr = next_rate(best, up=best == max(by_rate))
+            by_rate[lr] = runs_at(lr)
+        return dict(sorted(by_rate.items()))
 
     def tune(self) -> dict | None:
         """Runs the tuning grid; with all optimizers, chooses η and writes d5/tuning.

@@ -9,7 +9,8 @@ may be smaller), in an order set by `order`:
 
 After every epoch (and once before training, as epoch 0) the mean
 cross-entropy and the accuracy on each evaluation set are recorded; the
-training time of each epoch excludes that evaluation.
+training time of each epoch (wall clock, and CPU time of the process, which a
+busy machine does not inflate) excludes that evaluation.
 """
 
 from __future__ import annotations
@@ -98,7 +99,8 @@ def train(
 
     Returns:
         {"epoch": [0, 1, ..., epochs], "<set>_loss": [...], "<set>_accuracy": [...]
-        for every evaluation set, "epoch_seconds": [...] (epochs 1..epochs),
+        for every evaluation set, "epoch_seconds" and "epoch_cpu_seconds": [...]
+        (wall and process CPU time of the training part of epochs 1..epochs),
         "steps_per_epoch": int, "optimizer": {...}, "diverged": bool}. A run
         whose mini-batch loss becomes infinite or NaN stops there, with
         "diverged" True and only the epochs completed before recorded.
@@ -114,6 +116,7 @@ def train(
     history: dict = {
         "epoch": [],
         "epoch_seconds": [],
+        "epoch_cpu_seconds": [],
         "steps_per_epoch": steps,
         "optimizer": optimizer.describe(),
         "diverged": False,
@@ -148,7 +151,7 @@ def train(
     for epoch, indices in enumerate(
         epoch_orders(y_train, epochs, order, seed), start=1
     ):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         for first in range(0, len(indices), batch_size):
             batch = indices[first : first + batch_size]
             loss = network.loss_and_gradients(x_train[batch], targets[batch])
@@ -160,10 +163,12 @@ def train(
         if history["diverged"]:
             break
         seconds = time.perf_counter() - start
+        cpu_seconds = time.process_time() - cpu_start
         if not record(epoch):
             history["diverged"] = True
             break
         history["epoch_seconds"].append(seconds)
+        history["epoch_cpu_seconds"].append(cpu_seconds)
         bar.set_postfix(
             {
                 key: f"{history[key][-1]:.3f}"
