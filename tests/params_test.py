@@ -22,6 +22,7 @@ class ParamsTest(tf.test.TestCase, parameterized.TestCase):
         ("depthwise", lambda: [keras.layers.DepthwiseConv2D(3, depth_multiplier=2)]),
         ("separable", lambda: [keras.layers.SeparableConv2D(8, 3)]),
         ("batchnorm", lambda: [keras.layers.BatchNormalization()]),
+        ("batchnorm_no_scale", lambda: [keras.layers.BatchNormalization(scale=False)]),
         (
             "dense_stack",
             lambda: [

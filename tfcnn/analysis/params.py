@@ -95,14 +95,15 @@ def _separable(layer) -> ParamRow:
 
 def _batchnorm(layer) -> ParamRow:
     c = _channels(layer)
-    # gamma and beta are trained; the moving mean and variance are not, but
-    # Keras' count_params() includes them, so they are counted (and named) here.
+    # γ (if `scale`) and β (if `center`) are trained; the moving mean and
+    # variance are not, but Keras' count_params() includes them, so they count here.
+    per_channel = 2 + int(layer.scale) + int(layer.center)
     return ParamRow(
         layer.name,
         "BatchNormalization",
-        "4·C (γ, β, moving mean, moving var)",
-        f"4·{c}",
-        4 * c,
+        f"{per_channel}·C (γ/β if used, moving mean, moving var)",
+        f"{per_channel}·{c}",
+        per_channel * c,
     )
 
 
