@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
+from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 from threadpoolctl import threadpool_limits
 
 from tfcnn import set_seed
@@ -103,6 +104,9 @@ def bench_figure(rows: list[dict]):
         ratio = r["cpu"]["ratio"]["mean"]
         ax.text(x, top * 1.25, f"×{ratio:.2f}", ha="center", fontsize=9)
     ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xticks(positions, [str(r["batch_size"]) for r in rows])
     ax.set_xlabel("mini-batch size")
     ax.set_ylabel("CPU seconds per epoch (1,000 images)")

@@ -45,7 +45,7 @@ def d5_summary(study: Study) -> dict:
     """
     cfg, tuning = study.cfg, study.tuning()
     grids = {rates: study.grid(rates) for rates in ("sheet", "tuned")}
-    rows, seconds, groups, finals = [], {}, {}, {}
+    rows, seconds, groups, finals, train_finals = [], {}, {}, {}, {}
     for setting in grids["sheet"]:
         sheet, tuned = grids["sheet"][setting], grids["tuned"][setting]
         key, lr = setting_key(*setting), tuning["chosen"][setting_key(*setting)]
@@ -64,6 +64,9 @@ def d5_summary(study: Study) -> dict:
             for r, hs in (("sheet", sheet), ("tuned", tuned))
         }
         finals[key] = {r: ex.mean_std(v["test_accuracy"]) for r, v in final.items()}
+        train_finals[key] = {
+            r: ex.mean_std(v["train_accuracy"]) for r, v in final.items()
+        }
         rows.append(
             [
                 *setting,
@@ -77,13 +80,16 @@ def d5_summary(study: Study) -> dict:
             ]
         )
     best = tuning["best"]
-    best_test = finals[setting_key(best["optimizer"], best["batch_size"])]["tuned"]
+    best_key = setting_key(best["optimizer"], best["batch_size"])
+    best_test, best_train = finals[best_key]["tuned"], train_finals[best_key]["tuned"]
     result = {
         "table": {"columns": SUMMARY_COLUMNS, "rows": rows},
         "final_test_accuracy": finals,
+        "final_train_accuracy": train_finals,
         "best": {
             **best,
             "test_accuracy": best_test,
+            "train_accuracy": best_train,
             "target": cfg.target_accuracy,
             "target_met": best_test["mean"] >= cfg.target_accuracy,
         },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from tfcnn.plots import new_figure, plot_curves
 from tfcnn.scratch.train import history_records
@@ -55,6 +56,7 @@ def curves_figure(groups: dict, optimizers, batch_sizes, keys, ylabel: str, ylim
                 ylim=ylim,
             )
             ax.set_title(f"{optimizer}, batch {batch_size}", fontsize=10)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.legend(fontsize=6)
             if row < len(optimizers) - 1:
                 ax.set_xlabel("")
@@ -77,7 +79,7 @@ def time_figure(seconds: dict, optimizers, batch_sizes):
             batch_sizes, means, yerr=stds, marker="o", capsize=3, label=optimizer
         )
     ax.set_xscale("log")
-    ax.set_yscale("log")
+    ax.set_ylim(bottom=0)
     ax.set_xticks(list(batch_sizes), [str(b) for b in batch_sizes])
     ax.set_xlabel("mini-batch size")
     ax.set_ylabel("CPU seconds per epoch (1,000 images)")

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from tfcnn.plots import new_figure, plot_curves
 from tfcnn.results import save_figure, set_seed, write_result
@@ -288,6 +289,8 @@ def order_study(study: Study) -> dict:
         ylabel="training cross-entropy",
     )
     axes[1].set_yscale("log")
+    for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     save_figure(fig, "d4", "orders", study.root)
     result = {
         "setting": best,
