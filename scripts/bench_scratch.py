@@ -138,22 +138,19 @@ def parse_args(argv=None) -> tuple[Config, Path]:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="batch sizes 10 and 100, 2 epochs, 1 repeat; writes under "
-        "runs/quick/results",
+        help="batch sizes 10 and 100, 2 epochs, 1 repeat; writes under runs/quick",
     )
     parser.add_argument(
         "--results-dir",
         type=Path,
         default=None,
-        help="where to write (default: docs/results; runs/quick/results with --quick)",
+        help="where to write (default: docs/results; runs/quick with --quick)",
     )
     args = parser.parse_args(argv)
     cfg = Config(repeats=args.repeats, epochs=args.epochs)
     if args.quick:
         cfg = Config(batch_sizes=(10, 100), epochs=2, repeats=1, quick=True)
-    root = args.results_dir or (
-        Path("runs/quick/results") if args.quick else results_dir()
-    )
+    root = args.results_dir or (Path("runs/quick") if args.quick else results_dir())
     return cfg, root
 
 

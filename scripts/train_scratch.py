@@ -109,13 +109,13 @@ def parse_args(argv=None) -> tuple[Config, list[str], Path]:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a smoke run (see quick_config) written under runs/quick/results",
+        help="a smoke run (see quick_config) written under runs/quick",
     )
     parser.add_argument(
         "--results-dir",
         type=Path,
         default=None,
-        help="where to write (default: docs/results; runs/quick/results with --quick)",
+        help="where to write (default: docs/results; runs/quick with --quick)",
     )
     args = parser.parse_args(argv)
     cfg = quick_config() if args.quick else Config()
@@ -125,9 +125,7 @@ def parse_args(argv=None) -> tuple[Config, list[str], Path]:
         cfg.epochs = args.epochs
     if args.optimizers:
         cfg.optimizers = tuple(o for o in cfg.optimizers if o in args.optimizers)
-    root = args.results_dir or (
-        Path("runs/quick/results") if args.quick else results_dir()
-    )
+    root = args.results_dir or (Path("runs/quick") if args.quick else results_dir())
     stages = (
         list(STAGES) if "all" in args.stage else [s for s in STAGES if s in args.stage]
     )
