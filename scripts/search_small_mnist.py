@@ -18,11 +18,10 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-import tensorflow as tf
-
 from tfcnn import build_reduced_deep, build_shallow, set_seed
 from tfcnn.experiments import load_split, train_and_record
 from tfcnn.results import results_dir, write_result
+from tfcnn.training import set_threads
 
 # Builder arguments of each candidate, largest first. Shallow: one conv (ReLU),
 # one max-pool, one dense layer. Deep: conv-pool-conv-pool-dense-dense, 'valid'.
@@ -93,9 +92,7 @@ def main(argv=None) -> None:
         help="500 iterations, one seed, under runs/quick (never the site's results)",
     )
     args = parser.parse_args(argv)
-    if args.threads:
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    set_threads(args.threads)
     root = Path("runs/quick") if args.quick else results_dir()
     names = args.candidates or list(CANDIDATES[args.family])
     unknown = sorted(set(names) - set(CANDIDATES[args.family]))

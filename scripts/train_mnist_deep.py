@@ -16,12 +16,11 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-import tensorflow as tf
-
 from tfcnn import build_deep, set_seed
 from tfcnn.analysis import linearise
 from tfcnn.experiments import load_split, train_and_record
 from tfcnn.results import write_result
+from tfcnn.training import set_threads
 
 
 @dataclasses.dataclass
@@ -77,9 +76,7 @@ def parse_args(argv=None) -> tuple[Config, Path | None]:
         help="where to write (default: docs/results, or runs/quick with --quick)",
     )
     args = parser.parse_args(argv)
-    if args.threads:
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    set_threads(args.threads)
     config = Config(
         linear=args.linear,
         padding=args.padding,

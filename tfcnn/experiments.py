@@ -112,9 +112,3 @@ def train_and_record(
 
 def _spe(record_every: int) -> int:
     return 10 if record_every % 10 == 0 else 1
-
-
-def smallest_passing(candidates: list[dict], key: str, threshold: float) -> dict | None:
-    """The candidate with the fewest `params` whose `key` is >= `threshold`, or None."""
-    passing = [c for c in candidates if c[key] >= threshold]
-    return min(passing, key=lambda c: c["params"]) if passing else None

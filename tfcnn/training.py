@@ -115,6 +115,10 @@ def fit_iterations(
     )
 
 
-def epochs_for(iterations: int, batch_size: int, n_examples: int) -> float:
-    """How many passes over `n_examples` a run of `iterations` batches makes."""
-    return iterations * batch_size / n_examples
+def set_threads(threads: int) -> None:
+    """Limits TensorFlow to `threads` threads per op and between ops; 0 keeps the default."""
+    if threads:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)

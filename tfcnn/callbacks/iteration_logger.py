@@ -9,6 +9,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from tfcnn.report import first_reaching
+
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=-1, keepdims=True)
@@ -107,7 +109,7 @@ class IterationLogger(keras.callbacks.Callback):
 
     def first_reaching(self, key: str, threshold: float) -> dict | None:
         """The first record whose `key` is >= `threshold`, or None."""
-        return next((row for row in self.history if row[key] >= threshold), None)
+        return first_reaching(self.history, key, threshold)
 
     def write_json(self, path) -> None:
         Path(path).write_text(json.dumps(self.history, indent=1))
