@@ -26,11 +26,13 @@ from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 from threadpoolctl import threadpool_limits
 
 from tfcnn import set_seed
+from tfcnn.cli import positive_int
 from tfcnn.plots import new_figure
-from tfcnn.results import results_dir, save_figure, write_result
+from tfcnn.results import save_figure, write_result
 from tfcnn.scratch import build_network, make_optimizer, train
 from tfcnn.scratch.experiment import load_data, mean_std
 from tfcnn.scratch.keras_twin import keras_epoch_seconds
+from tfcnn.script_args import add_output_arguments, results_root
 
 
 @dataclasses.dataclass
@@ -125,32 +127,24 @@ def parse_args(argv=None) -> tuple[Config, Path]:
     )
     parser.add_argument(
         "--repeats",
-        type=int,
+        type=positive_int,
         default=3,
         help="timings per batch size and framework (default: 3)",
     )
     parser.add_argument(
         "--epochs",
-        type=int,
+        type=positive_int,
         default=4,
         help="epochs per timing, the first reported apart (default: 4)",
     )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="batch sizes 10 and 100, 2 epochs, 1 repeat; writes under runs/quick",
-    )
-    parser.add_argument(
-        "--results-dir",
-        type=Path,
-        default=None,
-        help="where to write (default: docs/results; runs/quick with --quick)",
+    add_output_arguments(
+        parser, "batch sizes 10 and 100, 2 epochs, 1 repeat; writes under runs/quick"
     )
     args = parser.parse_args(argv)
     cfg = Config(repeats=args.repeats, epochs=args.epochs)
     if args.quick:
         cfg = Config(batch_sizes=(10, 100), epochs=2, repeats=1, quick=True)
-    root = args.results_dir or (Path("runs/quick") if args.quick else results_dir())
+    root = results_root(args)
     return cfg, root
 
 

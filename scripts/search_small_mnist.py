@@ -5,9 +5,11 @@ with cosine decay to 0, batch 128, 6,000 iterations, about 14 epochs), and
 records train/validation/test metrics every 250 iterations. The winner is
 chosen on *validation* accuracy (mean over seeds >= 95 %, fewest parameters);
 test accuracy is only reported. One JSON per run, so an interrupted search
-resumes where it stopped (finished runs are skipped).
+resumes where it stopped (finished runs are skipped; with --resume, the run
+that was killed continues from its last checkpoint).
 
     python scripts/search_small_mnist.py --family shallow   # C3.1
+    python scripts/search_small_mnist.py --family shallow --resume  # after a kill
     python scripts/search_small_mnist.py --family deep      # C3.2
     python scripts/search_small_mnist.py --family shallow --quick
 """
@@ -19,6 +21,8 @@ import dataclasses
 from pathlib import Path
 
 from tfcnn import build_reduced_deep, build_shallow, set_seed
+from tfcnn.cli import add_resume_arguments, non_negative_int, training_backup
+from tfcnn.distribute import add_distribute_argument, use_strategy
 from tfcnn.experiments import load_split, train_and_record
 from tfcnn.results import results_dir, write_result
 from tfcnn.training import set_threads
@@ -56,6 +60,7 @@ class Config:
     val_fraction: float = 0.1
     train_eval_size: int = 2000
     seed: int = 0
+    distribute: str = "none"
 
 
 def build(family: str, builder_args: dict):
@@ -75,7 +80,11 @@ def main(argv=None) -> None:
         help="shallow (C3.1) or deep (C3.2)",
     )
     parser.add_argument(
-        "--seeds", type=int, nargs="+", default=[0, 1, 2], help="seeds (default: 0 1 2)"
+        "--seeds",
+        type=non_negative_int,
+        nargs="+",
+        default=[0, 1, 2],
+        help="seeds, one run each (default: 0 1 2)",
     )
     parser.add_argument(
         "--candidates",
@@ -84,15 +93,21 @@ def main(argv=None) -> None:
         help="only these candidate names (default: all of the family)",
     )
     parser.add_argument(
-        "--threads", type=int, default=0, help="TensorFlow threads (default: all)"
+        "--threads",
+        type=non_negative_int,
+        default=0,
+        help="TensorFlow threads (default: 0, all cores)",
     )
     parser.add_argument(
         "--quick",
         action="store_true",
         help="500 iterations, one seed, under runs/quick (never the site's results)",
     )
+    add_resume_arguments(parser)
+    add_distribute_argument(parser)
     args = parser.parse_args(argv)
     set_threads(args.threads)
+    use_strategy(args.distribute)
     root = Path("runs/quick") if args.quick else results_dir()
     names = args.candidates or list(CANDIDATES[args.family])
     unknown = sorted(set(names) - set(CANDIDATES[args.family]))
@@ -107,7 +122,13 @@ def main(argv=None) -> None:
             if (root / "c3" / f"{out}.json").exists() and not args.quick:
                 print(f"{out}: done already, skipped")
                 continue
-            config = Config(args.family, name, CANDIDATES[args.family][name], seed=seed)
+            config = Config(
+                args.family,
+                name,
+                CANDIDATES[args.family][name],
+                seed=seed,
+                distribute=args.distribute,
+            )
             if args.quick:
                 config = dataclasses.replace(config, iterations=500)
             set_seed(seed)
@@ -124,6 +145,7 @@ def main(argv=None) -> None:
                 record_every=config.record_every,
                 seed=seed,
                 train_eval_size=config.train_eval_size,
+                callbacks=[training_backup(args, "c3", out)],
                 verbose=0,
             )
             final = run["final"]

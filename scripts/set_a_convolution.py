@@ -18,7 +18,6 @@ import argparse
 import dataclasses
 import time
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
@@ -26,10 +25,11 @@ from scipy import signal
 
 from tfcnn import set_seed
 from tfcnn.analysis.conv import convolve2d, correlate2d, output_size
+from tfcnn.cli import non_negative_int
 from tfcnn.data import load_fashion_mnist
 from tfcnn.plots import new_figure
-from tfcnn.results import results_dir as default_results_dir
 from tfcnn.results import save_figure, write_result
+from tfcnn.script_args import add_output_arguments, results_root
 
 X = np.array(
     [
@@ -122,27 +122,20 @@ def main(argv=None) -> None:
     )
     parser.add_argument(
         "--fashion-index",
-        type=int,
+        type=non_negative_int,
         default=0,
         help="which Fashion-MNIST test image to filter (default: 0)",
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help="seed (nothing here is random; default: 0)"
+        "--seed",
+        type=non_negative_int,
+        default=0,
+        help="seed (nothing here is random; default: 0)",
     )
-    parser.add_argument(
-        "--quick", action="store_true", help="write under runs/quick, not docs/results"
-    )
-    parser.add_argument(
-        "--results-dir",
-        type=Path,
-        default=None,
-        help="where to write (default: docs/results, or runs/quick with --quick)",
-    )
+    add_output_arguments(parser, "write under runs/quick, not docs/results")
     args = parser.parse_args(argv)
     config = Config(fashion_index=args.fashion_index, seed=args.seed, quick=args.quick)
-    root = args.results_dir or (
-        Path("runs/quick") if args.quick else default_results_dir()
-    )
+    root = results_root(args)
     started = time.perf_counter()
     set_seed(config.seed)
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import time
-from pathlib import Path
 
 import numpy as np
 from scipy import optimize
@@ -30,9 +29,10 @@ from tfcnn.analysis.losses import (
     mse,
     slope_at_zero,
 )
+from tfcnn.cli import non_negative_int
 from tfcnn.plots import new_figure
-from tfcnn.results import results_dir as default_results_dir
 from tfcnn.results import save_figure, write_result
+from tfcnn.script_args import add_output_arguments, results_root
 
 
 @dataclasses.dataclass
@@ -64,22 +64,15 @@ def main(argv=None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help="seed (nothing here is random; default: 0)"
+        "--seed",
+        type=non_negative_int,
+        default=0,
+        help="seed (nothing here is random; default: 0)",
     )
-    parser.add_argument(
-        "--quick", action="store_true", help="write under runs/quick, not docs/results"
-    )
-    parser.add_argument(
-        "--results-dir",
-        type=Path,
-        default=None,
-        help="where to write (default: docs/results, or runs/quick with --quick)",
-    )
+    add_output_arguments(parser, "write under runs/quick, not docs/results")
     args = parser.parse_args(argv)
     config = Config(seed=args.seed, quick=args.quick)
-    root = args.results_dir or (
-        Path("runs/quick") if args.quick else default_results_dir()
-    )
+    root = results_root(args)
     started = time.perf_counter()
 
     m = np.linspace(*config.margin_range, config.points)

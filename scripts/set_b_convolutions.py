@@ -30,6 +30,7 @@ import tensorflow as tf
 from tfcnn import set_seed
 from tfcnn.analysis.conv import correlate2d, output_size
 from tfcnn.analysis.theory import EDGE_FILTERS, conv_params, correlate_bank_tf
+from tfcnn.cli import non_negative_int, writable_dir
 from tfcnn.plots import new_figure
 from tfcnn.results import save_figure, write_result
 
@@ -252,7 +253,7 @@ def parse_args(argv=None) -> tuple[Config, Path | None]:
                         "(default: all four edge detectors)")  # fmt: skip
     parser.add_argument(
         "--seed",
-        type=int,
+        type=non_negative_int,
         default=0,
         help="seed of the random equivariance check (default: 0)",
     )
@@ -261,7 +262,7 @@ def parse_args(argv=None) -> tuple[Config, Path | None]:
         action="store_true",
         help="a small size grid, written under runs/quick",
     )
-    parser.add_argument("--results-dir", type=Path, default=None,
+    parser.add_argument("--results-dir", type=writable_dir, default=None,
                         help="where to write (default: docs/results, or runs/quick with --quick)")  # fmt: skip
     args = parser.parse_args(argv)
     config = Config(filters=tuple(args.filters), seed=args.seed, quick=args.quick)

@@ -31,6 +31,7 @@ import tensorflow as tf
 
 from tfcnn import set_seed
 from tfcnn.analysis import theory
+from tfcnn.cli import non_negative_int, positive_int, writable_dir
 from tfcnn.plots import new_figure
 from tfcnn.results import save_figure, write_result
 
@@ -263,17 +264,23 @@ def parse_args(argv=None) -> tuple[Config, Path | None]:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help="seed of all random inputs (default: 0)"
+        "--seed",
+        type=non_negative_int,
+        default=0,
+        help="seed of all random inputs (default: 0)",
     )
     parser.add_argument(
-        "--trials", type=int, default=200, help="random softmax draws (default: 200)"
+        "--trials",
+        type=positive_int,
+        default=200,
+        help="random softmax draws (default: 200)",
     )
     parser.add_argument(
         "--quick",
         action="store_true",
         help="20 trials and a small grid, written under runs/quick",
     )
-    parser.add_argument("--results-dir", type=Path, default=None,
+    parser.add_argument("--results-dir", type=writable_dir, default=None,
                         help="where to write (default: docs/results, or runs/quick with --quick)")  # fmt: skip
     args = parser.parse_args(argv)
     config = Config(seed=args.seed, trials=args.trials, quick=args.quick)

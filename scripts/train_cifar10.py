@@ -16,12 +16,17 @@ all seeds, `<variant>_summary.json`, `<variant>_curves.png` and
     python scripts/train_cifar10.py --seeds 0 1 2               # B2.4
     python scripts/train_cifar10.py --separable --seeds 0 1 2   # B2.5
     python scripts/train_cifar10.py --quick                     # smoke run, runs/quick
+    python scripts/train_cifar10.py --seeds 0 1 2 --resume      # after a kill
+
+With --resume, seeds whose result file holds the same configuration are read
+back, and the seed that was killed continues from its last epoch's checkpoint.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import time
 from pathlib import Path
 
@@ -30,9 +35,19 @@ import numpy as np
 from sklearn.metrics import confusion_matrix
 
 from tfcnn import set_seed
+from tfcnn.checkpoints import TrainingBackup
+from tfcnn.cli import (
+    add_resume_arguments,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    training_backup,
+    writable_dir,
+)
 from tfcnn.data import stratified_subset, train_val_split
 from tfcnn.data.augment import evaluation_dataset, measure_throughput, training_dataset
 from tfcnn.data.folders import cached_dataset
+from tfcnn.distribute import add_distribute_argument, use_strategy
 from tfcnn.models.cifar import (
     build_cifar_net,
     compile_cifar,
@@ -41,7 +56,7 @@ from tfcnn.models.cifar import (
     whitening_kernel,
 )
 from tfcnn.plots import new_figure, plot_curves
-from tfcnn.results import save_figure, write_result
+from tfcnn.results import read_result, save_figure, write_result
 
 
 @dataclasses.dataclass
@@ -66,6 +81,7 @@ class Config:
     seeds: tuple[int, ...] = (0,)
     train_per_class: int | None = None
     val_per_class: int | None = None
+    distribute: str = "none"
     quick: bool = False
 
     @property
@@ -94,6 +110,15 @@ class EpochProgress(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self.started = time.perf_counter()
+
+    def get_state(self) -> dict:
+        """What a resumed run needs (saved with each checkpoint)."""
+        return {"history": self.history, "cut_short": self.cut_short,
+                "elapsed_seconds": time.perf_counter() - self.started}  # fmt: skip
+
+    def set_state(self, state: dict) -> None:
+        self.history, self.cut_short = state["history"], state["cut_short"]
+        self.started = time.perf_counter() - state["elapsed_seconds"]
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch_wall, self.epoch_cpu = time.perf_counter(), time.process_time()
@@ -133,8 +158,12 @@ def accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
     return float((logits.argmax(axis=1) == labels).mean())
 
 
-def train_one(config: Config, seed: int, data) -> dict:
-    """One seeded run: split, whitening, training, and the final evaluations."""
+def train_one(config: Config, seed: int, data, backup: TrainingBackup) -> dict:
+    """One seeded run: split, whitening, training, and the final evaluations.
+
+    `backup` saves the state after every epoch; a run with a checkpoint
+    continues from it.
+    """
     set_seed(seed, deterministic=False)
     (x_train, y_train), (x_val, y_val) = train_val_split(
         data.x_train, data.y_train, config.val_fraction, seed
@@ -161,10 +190,13 @@ def train_one(config: Config, seed: int, data) -> dict:
     progress = EpochProgress(config.epochs, 60 * config.time_budget_minutes)
     print(f"seed {seed}: {config.variant}, {model.count_params():,} parameters, {len(x_train)} train / "
           f"{len(x_val)} val images, {steps} steps per epoch", flush=True)  # fmt: skip
-    started = time.perf_counter()
-    model.fit(stream, epochs=config.epochs, steps_per_epoch=steps, verbose=0, shuffle=False,
-              validation_data=evaluation_dataset(x_val, y_val), callbacks=[progress])  # fmt: skip
-    train_seconds = time.perf_counter() - started
+    run = {key: value for key, value in dataclasses.asdict(config).items()
+           if key not in ("seeds", "time_budget_minutes")}  # fmt: skip
+    done = backup.restore(model, {**run, "seed": seed}, callbacks=[progress])
+    model.fit(stream.skip(done * steps), epochs=config.epochs, initial_epoch=done, steps_per_epoch=steps,
+              verbose=0, shuffle=False, validation_data=evaluation_dataset(x_val, y_val),
+              callbacks=[progress, backup])  # fmt: skip
+    train_seconds = time.perf_counter() - progress.started  # also before a resume
 
     val_plain, val_tta = (
         predict_logits(model, x_val, flip_tta=t) for t in (False, True)
@@ -260,7 +292,7 @@ def plot_runs(config: Config, runs: list[dict], class_names):
     return curves, confusion
 
 
-def parse_args(argv=None) -> tuple[Config, Path | None]:
+def parse_args(argv=None) -> tuple[Config, Path | None, argparse.Namespace]:
     defaults = Config()
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -270,30 +302,33 @@ def parse_args(argv=None) -> tuple[Config, Path | None]:
     )
     parser.add_argument(
         "--seeds",
-        type=int,
+        type=non_negative_int,
         nargs="+",
         default=[0],
         help="seeds, one run each (default: 0)",
     )
     parser.add_argument(
-        "--seed", type=int, default=None, help="a single seed (same as --seeds S)"
+        "--seed",
+        type=non_negative_int,
+        default=None,
+        help="a single seed (same as --seeds S)",
     )
     parser.add_argument(
         "--epochs",
-        type=int,
+        type=positive_int,
         default=defaults.epochs,
         help=f"epochs (default: {defaults.epochs})",
     )
     parser.add_argument(
         "--widths",
-        type=int,
+        type=positive_int,
         nargs=3,
         default=list(defaults.widths),
         help=f"filters of the three blocks (default: {' '.join(map(str, defaults.widths))})",
     )
     parser.add_argument(
         "--batch-size",
-        type=int,
+        type=positive_int,
         default=defaults.batch_size,
         help=f"images per step (default: {defaults.batch_size})",
     )
@@ -305,7 +340,7 @@ def parse_args(argv=None) -> tuple[Config, Path | None]:
     )
     parser.add_argument(
         "--time-budget",
-        type=float,
+        type=positive_float,
         default=defaults.time_budget_minutes,
         help="minutes of training after which a run stops, marked cut short (default: 20)",
     )
@@ -314,22 +349,43 @@ def parse_args(argv=None) -> tuple[Config, Path | None]:
         action="store_true",
         help="2 epochs on 2,000 training images, written under runs/quick (a smoke run)",
     )
-    parser.add_argument("--results-dir", type=Path, default=None,
+    parser.add_argument("--results-dir", type=writable_dir, default=None,
                         help="where to write (default: docs/results, or runs/quick with --quick)")  # fmt: skip
+    add_resume_arguments(parser)
+    add_distribute_argument(parser)
     args = parser.parse_args(argv)
     config = Config(separable=args.separable, widths=tuple(args.widths), epochs=args.epochs,
                     batch_size=args.batch_size, precision=args.precision, time_budget_minutes=args.time_budget,
-                    seeds=(args.seed,) if args.seed is not None else tuple(args.seeds), quick=args.quick)  # fmt: skip
+                    seeds=(args.seed,) if args.seed is not None else tuple(args.seeds), quick=args.quick,
+                    distribute=args.distribute)  # fmt: skip
     if args.quick:
         config = dataclasses.replace(config, epochs=2, batch_size=256, train_per_class=200, val_per_class=50,
                                      whitening_images=1000)  # fmt: skip
-        return config, args.results_dir or Path("runs/quick")
-    return config, args.results_dir
+        return config, args.results_dir or Path("runs/quick"), args
+    return config, args.results_dir, args
+
+
+def finished_run(config: Config, seed: int, results_dir: Path | None) -> dict | None:
+    """A seed's result read back, if its file holds this configuration; else None."""
+    try:
+        stored = read_result(
+            config.result_id, f"{config.variant}_seed{seed}", results_dir
+        )
+    except FileNotFoundError:
+        return None
+    same = stored["meta"]["config"] == json.loads(
+        json.dumps(dataclasses.asdict(config))
+    )
+    return stored if same else None
 
 
 def main(argv=None) -> None:
-    config, results_dir = parse_args(argv)
+    config, results_dir, args = parse_args(argv)
+    # Made before any training, so that a leftover checkpoint stops the script at once.
+    backups = {seed: training_backup(args, config.result_id, f"{config.variant}_seed{seed}")
+               for seed in config.seeds}  # fmt: skip
     keras.mixed_precision.set_global_policy(config.precision)
+    use_strategy(config.distribute)
     started = time.perf_counter()
     data = cached_dataset("cifar10")
     print(
@@ -338,7 +394,12 @@ def main(argv=None) -> None:
     )
     runs = []
     for seed in config.seeds:
-        run = train_one(config, seed, data)
+        run = finished_run(config, seed, results_dir) if args.resume else None
+        if run is not None:
+            print(f"seed {seed}: finished already, read back", flush=True)
+            runs.append(run)
+            continue
+        run = train_one(config, seed, data, backups[seed])
         runs.append(run)
         path = write_result(config.result_id, f"{config.variant}_seed{seed}", run, config=config, seed=seed,
                             wall_seconds=run["train_seconds"], root=results_dir)  # fmt: skip

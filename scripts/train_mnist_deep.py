@@ -8,6 +8,7 @@ iterations. Writes `docs/results/<c1|c2>/<variant>_<padding>_seed<S>.json`.
     python scripts/train_mnist_deep.py                  # C1, seed 0
     python scripts/train_mnist_deep.py --linear --seed 1  # C2
     python scripts/train_mnist_deep.py --quick          # a 1,000-iteration smoke run
+    python scripts/train_mnist_deep.py --resume         # continue a killed run
 """
 
 from __future__ import annotations
@@ -18,6 +19,15 @@ from pathlib import Path
 
 from tfcnn import build_deep, set_seed
 from tfcnn.analysis import linearise
+from tfcnn.checkpoints import TrainingBackup
+from tfcnn.cli import (
+    add_resume_arguments,
+    non_negative_int,
+    positive_int,
+    training_backup,
+    writable_dir,
+)
+from tfcnn.distribute import add_distribute_argument, use_strategy
 from tfcnn.experiments import load_split, train_and_record
 from tfcnn.results import write_result
 from tfcnn.training import set_threads
@@ -35,10 +45,11 @@ class Config:
     val_fraction: float = 0.1
     train_eval_size: int = 2000
     seed: int = 0
+    distribute: str = "none"
     quick: bool = False
 
 
-def parse_args(argv=None) -> tuple[Config, Path | None]:
+def parse_args(argv=None) -> tuple[Config, Path | None, TrainingBackup]:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -54,12 +65,15 @@ def parse_args(argv=None) -> tuple[Config, Path | None]:
     )
     parser.add_argument(
         "--seed",
-        type=int,
+        type=non_negative_int,
         default=0,
         help="seed of weights, split and order (default: 0)",
     )
     parser.add_argument(
-        "--iterations", type=int, default=20_000, help="training steps (default: 20000)"
+        "--iterations",
+        type=positive_int,
+        default=20_000,
+        help="training steps, a multiple of 500 (default: 20000)",
     )
     parser.add_argument(
         "--quick",
@@ -67,32 +81,47 @@ def parse_args(argv=None) -> tuple[Config, Path | None]:
         help="1,000 iterations written under runs/quick (never the site's results)",
     )
     parser.add_argument(
-        "--threads", type=int, default=0, help="TensorFlow threads (default: all cores)"
+        "--threads",
+        type=non_negative_int,
+        default=0,
+        help="TensorFlow threads (default: 0, all cores)",
     )
     parser.add_argument(
         "--results-dir",
-        type=Path,
+        type=writable_dir,
         default=None,
         help="where to write (default: docs/results, or runs/quick with --quick)",
     )
+    add_resume_arguments(parser)
+    add_distribute_argument(parser)
     args = parser.parse_args(argv)
+    if args.iterations % Config.record_every:
+        parser.error(f"--iterations must be a multiple of {Config.record_every}")
     set_threads(args.threads)
+    use_strategy(args.distribute)
     config = Config(
         linear=args.linear,
         padding=args.padding,
         seed=args.seed,
         iterations=args.iterations,
+        distribute=args.distribute,
         quick=args.quick,
     )
     results_dir = args.results_dir
     if args.quick:
         config = dataclasses.replace(config, iterations=1000, record_every=250)
         results_dir = results_dir or Path("runs/quick")
-    return config, results_dir
+    backup = training_backup(args, "c2" if config.linear else "c1", run_name(config))
+    return config, results_dir, backup
+
+
+def run_name(config: Config) -> str:
+    variant = "linear" if config.linear else "deep"
+    return f"{variant}_{config.padding}_seed{config.seed}"
 
 
 def main(argv=None) -> None:
-    config, results_dir = parse_args(argv)
+    config, results_dir, backup = parse_args(argv)
     set_seed(config.seed)
     split = load_split("mnist", config.val_fraction, config.seed)
     model = build_deep(padding=config.padding)
@@ -108,11 +137,11 @@ def main(argv=None) -> None:
         record_every=config.record_every,
         seed=config.seed,
         train_eval_size=config.train_eval_size,
+        callbacks=[backup],
     )
-    variant = "linear" if config.linear else "deep"
     path = write_result(
         "c2" if config.linear else "c1",
-        f"{variant}_{config.padding}_seed{config.seed}",
+        run_name(config),
         run,
         config=config,
         seed=config.seed,

@@ -27,11 +27,13 @@ import time
 from pathlib import Path
 
 from tfcnn import set_seed
-from tfcnn.results import results_dir, write_result
+from tfcnn.cli import non_negative_int, positive_int
+from tfcnn.results import write_result
 from tfcnn.scratch import checks
 from tfcnn.scratch.findings import d5_summary, feature_study
 from tfcnn.scratch.optimizers import OPTIMIZERS
 from tfcnn.scratch.study import Study, order_study
+from tfcnn.script_args import add_output_arguments, results_root
 
 STAGES = ("check", "tune", "sheet", "tuned", "summary", "orders", "maps")
 
@@ -89,13 +91,16 @@ def parse_args(argv=None) -> tuple[Config, list[str], Path]:
     )
     parser.add_argument(
         "--seeds",
-        type=int,
+        type=non_negative_int,
         nargs="+",
         default=None,
         help="seeds of weights and shuffling of the final runs (default: 0 1 2)",
     )
     parser.add_argument(
-        "--epochs", type=int, default=None, help="epochs per run (default: 15)"
+        "--epochs",
+        type=positive_int,
+        default=None,
+        help="epochs per run (default: 15)",
     )
     parser.add_argument(
         "--optimizers",
@@ -106,16 +111,8 @@ def parse_args(argv=None) -> tuple[Config, list[str], Path]:
         "the work over two processes; choosing the rates and the "
         "summaries need all three (default: all three)",
     )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="a smoke run (see quick_config) written under runs/quick",
-    )
-    parser.add_argument(
-        "--results-dir",
-        type=Path,
-        default=None,
-        help="where to write (default: docs/results; runs/quick with --quick)",
+    add_output_arguments(
+        parser, "a smoke run (see quick_config) written under runs/quick"
     )
     args = parser.parse_args(argv)
     cfg = quick_config() if args.quick else Config()
@@ -125,7 +122,7 @@ def parse_args(argv=None) -> tuple[Config, list[str], Path]:
         cfg.epochs = args.epochs
     if args.optimizers:
         cfg.optimizers = tuple(o for o in cfg.optimizers if o in args.optimizers)
-    root = args.results_dir or (Path("runs/quick") if args.quick else results_dir())
+    root = results_root(args)
     stages = (
         list(STAGES) if "all" in args.stage else [s for s in STAGES if s in args.stage]
     )

@@ -38,3 +38,109 @@ class PairsTest(tf.test.TestCase):
     def test_rejects_empty(self):
         with self.assertRaisesRegex(ValueError, "n_pairs"):
             make_pairs(self.images, self.labels, 0)
+
+
+class PairSplitTest(tf.test.TestCase):
+    def test_test_pairs_hold_only_test_images(self):
+        from tfcnn.experiments import Split, make_pair_split
+
+        # Training images are >= 0, validation images 1000+, test images < 0.
+        x_train = np.arange(30, dtype=np.float32)[:, None, None, None] * np.ones(
+            (1, 2, 2, 1), np.float32
+        )
+        x_val, x_test = x_train + 1000, -1 - x_train
+        y = np.arange(30) % 10
+        split = Split(x_train, y, x_val, y, x_test, y, tuple(range(10)))
+        pairs = make_pair_split(split, n_train=40, n_val=20, n_test=25, seed=0)
+        self.assertEqual(pairs.x_train.shape, (40, 2, 4, 1))
+        self.assertTrue((pairs.x_train >= 0).all() and (pairs.x_train < 1000).all())
+        self.assertTrue((pairs.x_val >= 1000).all())
+        self.assertTrue((pairs.x_test < 0).all())
+        # The labels are the digits of the left and right source images.
+        left = (-1 - pairs.x_test[:, 0, 0, 0]).astype(int)
+        right = (-1 - pairs.x_test[:, 0, 2, 0]).astype(int)
+        self.assertAllEqual(pairs.y_test, np.stack([y[left], y[right]], 1))
+        # Test pairs do not depend on the training size.
+        other = make_pair_split(split, n_train=5, n_val=20, n_test=25, seed=0)
+        self.assertAllEqual(other.x_test, pairs.x_test)
+
+
+class FixedLogits:
+    """A stand-in model whose predictions are given."""
+
+    def __init__(self, logits):
+        self.logits = logits
+
+    def predict(self, x, batch_size=None, verbose=0):
+        return self.logits
+
+
+class PairMetricsTest(tf.test.TestCase):
+    def test_digit_head_against_brute_force(self):
+        from tfcnn.callbacks.iteration_logger import pair_metrics
+
+        rng = np.random.default_rng(0)
+        logits = rng.normal(size=(50, 2, 10)) * 3
+        digits = rng.integers(0, 10, size=(50, 2))
+        got = pair_metrics(FixedLogits(logits), None, digits)
+        probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+        predicted = logits.argmax(-1)
+        best_sum = [
+            max(
+                range(19),
+                key=lambda s: sum(
+                    probs[i, 0, a] * probs[i, 1, s - a]
+                    for a in range(10)
+                    if 0 <= s - a < 10
+                ),
+            )
+            for i in range(50)
+        ]
+        self.assertAllClose(got["digit_accuracy"], (predicted == digits).mean())
+        self.assertAllClose(
+            got["sum_accuracy"], (predicted.sum(1) == digits.sum(1)).mean()
+        )
+        self.assertAllClose(
+            got["sum_accuracy_marginal"], (np.array(best_sum) == digits.sum(1)).mean()
+        )
+        expected_loss = -np.log(probs[np.arange(50)[:, None], [0, 1], digits]).mean()
+        self.assertAllClose(got["loss"], expected_loss)
+
+    def test_sum_head(self):
+        from tfcnn.callbacks.iteration_logger import pair_metrics
+
+        logits = np.eye(19)[[3, 5, 18]] * 5
+        got = pair_metrics(FixedLogits(logits), None, np.array([3, 4, 18]))
+        self.assertAllClose(got["sum_accuracy"], 2 / 3)
+
+
+class PairNetTest(tf.test.TestCase):
+    def test_output_shapes_and_a_short_fit(self):
+        from tfcnn.callbacks.iteration_logger import pair_metrics
+        from tfcnn.experiments import Split, train_and_record
+        from tfcnn.models.pairs import build_pair_net
+
+        rng = np.random.default_rng(0)
+        x = rng.random((64, 28, 56, 1)).astype(np.float32)
+        digits = rng.integers(0, 10, (64, 2))
+        for head, shape in [("sum", (64, 19)), ("digits", (64, 2, 10))]:
+            model = build_pair_net(head, filters=(2, 4), dense_units=8)
+            self.assertEqual(model(x).shape, shape)
+        split = Split(x, digits, x[:8], digits[:8], x[:8], digits[:8], tuple(range(10)))
+        result = train_and_record(
+            build_pair_net("digits", filters=(2, 4), dense_units=8),
+            split,
+            iterations=10,
+            record_every=5,
+            batch_size=16,
+            evaluate_fn=pair_metrics,
+            verbose=0,
+        )
+        self.assertLen(result["history"], 2)
+        self.assertIn("test_sum_accuracy_marginal", result["final"])
+
+    def test_unknown_head(self):
+        from tfcnn.models.pairs import build_pair_net
+
+        with self.assertRaisesRegex(ValueError, "head"):
+            build_pair_net("product")

@@ -9,13 +9,18 @@ from tfcnn import build_shallow, set_seed
 from tfcnn.epochs import (
     accuracy_and_loss,
     best_epoch,
-    format_mean_std,
-    mean_std,
     predict_probabilities,
     steady_epoch_seconds,
     train_epochs,
 )
 from tfcnn.experiments import Split
+from tfcnn.seed_stats import (
+    by_epoch,
+    epoch_timing,
+    final_metrics,
+    format_mean_std,
+    mean_std,
+)
 
 
 def tiny_split(n_train=120, n_val=40, classes=3, seed=0) -> Split:
@@ -71,6 +76,55 @@ class TrainEpochsTest(tf.test.TestCase):
             run["history"][0]["val_loss"], run["history"][1]["val_loss"]
         )
 
+    def test_cosine_schedule_ends_at_zero_and_weight_decay_shrinks_weights(self):
+        split = tiny_split()
+        norms = {}
+        for decay in (0.0, 20.0):
+            set_seed(0)
+            model = build_shallow(
+                filters=2, kernel_size=3, input_shape=(8, 8, 1), num_classes=3
+            )
+            train_epochs(
+                model,
+                split,
+                epochs=2,
+                batch_size=40,
+                optimizer="sgd",
+                learning_rate=0.01,
+                train_eval_size=30,
+                weight_decay=decay,
+                cosine_decay=True,
+                verbose=0,
+            )
+            # 2 epochs x ceil(120 / 40) = 6 steps: the cosine reaches 0 at step 6.
+            self.assertEqual(int(model.optimizer.iterations), 6)
+            rate = model.optimizer.learning_rate
+            self.assertAllClose(float(rate), 0.0, atol=1e-9)
+            kernel = model.get_layer("logits").kernel
+            norms[decay] = float(np.linalg.norm(np.asarray(kernel)))
+        # Each step multiplies the weights by (1 - rate * decay) < 1 on top of SGD.
+        self.assertLess(norms[20.0], 0.95 * norms[0.0])
+
+    def test_augmented_training_sees_every_example_once_per_epoch(self):
+        set_seed(0)
+        split = tiny_split()
+        model = build_shallow(
+            filters=2, kernel_size=3, input_shape=(8, 8, 1), num_classes=3
+        )
+        run = train_epochs(
+            model,
+            split,
+            epochs=2,
+            batch_size=50,
+            train_eval_size=30,
+            max_shift=1,
+            flip=True,
+            verbose=0,
+        )
+        self.assertEqual(run["updates_per_epoch"], 3)
+        self.assertEqual([row["iteration"] for row in run["history"]], [3, 6])
+        self.assertLen(run["epoch_cpu_seconds"], 2)
+
     def test_rejects_bad_batch_and_epochs(self):
         split = tiny_split()
         model = build_shallow(
@@ -108,6 +162,27 @@ class HelpersTest(tf.test.TestCase):
         self.assertEqual(format_mean_std(None, ".1f"), "not measured")
         with self.assertRaises(ValueError):
             mean_std([])
+
+    def test_epoch_timing_final_metrics_and_by_epoch_by_hand(self):
+        runs = [
+            {"epoch_seconds": [9.0, 2.0, 4.0], "epoch_cpu_seconds": [5.0, 1.0, 3.0]},
+            {"epoch_seconds": [9.0, 6.0, 8.0]},  # written before CPU time was kept
+        ]
+        timing = epoch_timing(runs, n_train=1000)
+        self.assertEqual(timing["epoch_seconds"], mean_std([3.0, 7.0]))
+        self.assertEqual(timing["epoch_cpu_seconds"], mean_std([2.0]))
+        self.assertAllClose(timing["cpu_microseconds_per_example"]["mean"], 2000.0)
+        self.assertIsNone(epoch_timing(runs[1:], 10)["epoch_cpu_seconds"])
+        histories = [
+            [{"a": 1.0, "b": None}, {"a": 3.0, "b": None}],
+            [{"a": 2.0, "b": None}, {"a": 5.0, "b": 0.5}],
+        ]
+        self.assertEqual(final_metrics(histories, ["a"])["a"], mean_std([3.0, 5.0]))
+        self.assertEqual(final_metrics(histories, ["b"])["b"], mean_std([0.5]))
+        self.assertIsNone(final_metrics(histories[:1], ["b"])["b"])
+        self.assertEqual(
+            by_epoch(histories, "a"), [mean_std([1.0, 2.0]), mean_std([3.0, 5.0])]
+        )
 
     def test_steady_epoch_seconds_skips_the_first_epoch(self):
         run = {"epoch_seconds": [9.0, 2.0, 4.0], "epoch_cpu_seconds": [5.0, 1.0, 2.0]}

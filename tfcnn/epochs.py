@@ -2,7 +2,8 @@
 
 `tfcnn.training.fit_iterations` streams batches through `tf.data`, which only the
 TensorFlow backend can consume. The helpers here feed NumPy arrays straight to
-`model.fit`, so the same code runs with `KERAS_BACKEND=tensorflow` or `torch`.
+`model.fit` (or, with augmentation, a `tfcnn.augment.AugmentedBatches`), so the
+same code runs with `KERAS_BACKEND=tensorflow` or `torch`.
 Training time is measured without the evaluation passes, as wall time and as
 CPU time (the fair measure on a shared machine), so it compares batch sizes.
 """
@@ -16,10 +17,11 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from tfcnn.augment import AugmentedBatches
 from tfcnn.callbacks import IterationLogger
 from tfcnn.callbacks.iteration_logger import log_softmax
 from tfcnn.data import stratified_indices
-from tfcnn.training import compile_classifier
+from tfcnn.training import make_optimizer
 
 
 def limit_threads(threads: int = 1) -> None:
@@ -69,28 +71,6 @@ class EpochClock(keras.callbacks.Callback):
             self.cpu_seconds.append(time.process_time() - self._cpu)
 
 
-def mean_std(values) -> dict:
-    """`{"mean", "std", "n"}` of a list of numbers (sample std, 0 for one value)."""
-    values = np.asarray(values, dtype=np.float64)
-    if values.size == 0:
-        raise ValueError("mean_std needs at least one value.")
-    std = float(values.std(ddof=1)) if values.size > 1 else 0.0
-    return {"mean": float(values.mean()), "std": std, "n": int(values.size)}
-
-
-def format_mean_std(value: dict | None, spec: str) -> str:
-    """`mean ± std` of a `mean_std` dict with a format spec, and `(n = N)` when N < 3.
-
-    One value (n = 1) is shown alone, without a spread it does not have.
-    """
-    if value is None:
-        return "not measured"
-    if value["n"] == 1:
-        return f"{format(value['mean'], spec)} (n = 1)"
-    n = f" (n = {value['n']})" if value["n"] < 3 else ""
-    return f"{format(value['mean'], spec)} ± {format(value['std'], spec)}{n}"
-
-
 def train_epochs(
     model: keras.Model,
     split,
@@ -102,6 +82,11 @@ def train_epochs(
     train_eval_size: int = 10_000,
     seed: int = 0,
     checkpoint_dir: Path | None = None,
+    max_shift: int = 0,
+    flip: bool = False,
+    weight_decay: float = 0.0,
+    cosine_decay: bool = False,
+    augment_seed: int = 0,
     verbose: int = 1,
 ) -> dict:
     """Compiles `model` and trains it for `epochs` passes over `split.x_train`.
@@ -123,6 +108,19 @@ def train_epochs(
             global seed (call `tfcnn.set_seed` first). Defaults to 0.
         checkpoint_dir: if given, the weights after epoch e are saved as
             `<checkpoint_dir>/epoch<e>.weights.h5`. Defaults to None.
+        max_shift: shift each training image by up to this many pixels along
+            each axis, anew every epoch (`tfcnn.augment.shift_and_flip`).
+            Defaults to 0 (no shift).
+        flip: mirror a random half of the training images every epoch.
+            Defaults to False.
+        weight_decay: decoupled weight decay of the optimiser (each step
+            multiplies the weights by 1 - learning_rate * weight_decay).
+            Defaults to 0.
+        cosine_decay: decay the learning rate to 0 over the run along a
+            cosine. Defaults to False (constant).
+        augment_seed: seed of the shuffling and the augmentation when
+            `max_shift` or `flip` is set (otherwise Keras shuffles, following
+            the global seed). Defaults to 0.
         verbose: one line per epoch. Defaults to 1.
 
     Returns:
@@ -160,17 +158,26 @@ def train_epochs(
                 save_weights_only=True,
             )
         )
-    compile_classifier(model, optimizer, learning_rate)
-    started = time.perf_counter()
-    model.fit(
-        split.x_train,
-        split.y_train,
-        batch_size=batch_size,
-        epochs=epochs,
-        shuffle=True,
-        verbose=0,
-        callbacks=callbacks,
+    model.compile(
+        optimizer=make_optimizer(
+            optimizer,
+            learning_rate,
+            decay_steps=epochs * updates if cosine_decay else None,
+            **({"weight_decay": weight_decay} if weight_decay else {}),
+        ),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
     )
+    if max_shift or flip:
+        data = {
+            "x": AugmentedBatches(
+                split.x_train, split.y_train, batch_size, max_shift, flip, augment_seed
+            )
+        }
+    else:
+        data = {"x": split.x_train, "y": split.y_train, "batch_size": batch_size}
+    started = time.perf_counter()
+    model.fit(**data, epochs=epochs, shuffle=True, verbose=0, callbacks=callbacks)
     # A diverged run has NaN losses; JSON has no NaN, so they become None.
     history = [
         {**{k: _finite_or_none(v) for k, v in row.items()}, "epoch": row["epoch"] + 1}

@@ -143,8 +143,16 @@ def run_metadata(
 
 def _atomic_write(path: Path, write) -> None:
     """Calls `write(tmp_path)` then renames into place: no partial file survives."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
+    except OSError as error:  # same type (PermissionError, ...), a clearer message
+        raise type(error)(
+            f"cannot write {path}: {error.strerror or error}. Fix: choose a folder "
+            f"you can write to (the scripts' --results-dir, or ${RESULTS_ENV})."
+        ) from error
     os.close(fd)
     try:
         write(Path(tmp))

@@ -49,12 +49,19 @@ def format_value(value, spec: str = "") -> str:
     return format(value, spec) if spec else str(value)
 
 
+def _escape_pipes(text) -> str:
+    """`text` with `|` escaped so it cannot split a Markdown table cell."""
+    return str(text).replace("|", "\\|")
+
+
 def markdown_table(table: dict) -> str:
     """`{"columns": [...], "rows": [[...], ...]}` as a Markdown table."""
     columns = table["columns"]
-    lines = ["| " + " | ".join(map(str, columns)) + " |", "|" + "---|" * len(columns)]
+    header = " | ".join(_escape_pipes(column) for column in columns)
+    lines = ["| " + header + " |", "|" + "---|" * len(columns)]
     for row in table["rows"]:
-        lines.append("| " + " | ".join(format_value(cell) for cell in row) + " |")
+        cells = " | ".join(_escape_pipes(format_value(cell)) for cell in row)
+        lines.append("| " + cells + " |")
     return "\n".join(lines)
 
 

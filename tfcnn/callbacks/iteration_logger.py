@@ -30,6 +30,39 @@ def classification_metrics(model, x, y, batch_size: int = 1000) -> dict:
     }
 
 
+def pair_metrics(model, x, y, batch_size: int = 1000) -> dict:
+    """Metrics of a two-digit network (set C, question 5) on pairs `x`.
+
+    A sum head ((n, 19) logits, `y` the sums) gives `loss` and `sum_accuracy`.
+    A digit head ((n, 2, 10) logits, `y` the (n, 2) digits) gives the mean
+    `loss` over both digits, `digit_accuracy` (over all 2n digits),
+    `sum_accuracy` (the sum of the two predicted digits) and
+    `sum_accuracy_marginal` (the most probable sum under the two softmaxes,
+    P(s) = sum_a p_left(a) p_right(s - a)).
+    """
+    logits = np.asarray(
+        model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64
+    )
+    y = np.asarray(y).astype(int)
+    log_probs = log_softmax(logits)
+    if logits.ndim == 2:
+        return {
+            "loss": float(-log_probs[np.arange(len(y)), y.reshape(-1)].mean()),
+            "sum_accuracy": float((logits.argmax(-1) == y.reshape(-1)).mean()),
+        }
+    n = len(y)
+    picked = log_probs[np.arange(n)[:, None], np.arange(2)[None, :], y]
+    predicted = logits.argmax(-1)
+    probs = np.exp(log_probs)
+    sums = np.stack([np.convolve(left, right) for left, right in probs])
+    return {
+        "loss": float(-picked.mean()),
+        "digit_accuracy": float((predicted == y).mean()),
+        "sum_accuracy": float((predicted.sum(1) == y.sum(1)).mean()),
+        "sum_accuracy_marginal": float((sums.argmax(-1) == y.sum(1)).mean()),
+    }
+
+
 class IterationLogger(keras.callbacks.Callback):
     """Records metrics on fixed data sets every `every` training iterations.
 

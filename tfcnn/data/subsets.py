@@ -62,7 +62,8 @@ def train_val_split(x, y, val_fraction: float = 0.1, seed: int = 0):
     """Splits off a stratified validation set.
 
     Args:
-        x, y: examples and integer labels.
+        x: examples.
+        y: their integer labels.
         val_fraction: share of each class held out. Defaults to 0.1.
         seed: the draw. Defaults to 0.
 

@@ -80,7 +80,8 @@ def run(
     """Builds the D1 network from `seed`, trains it, and returns its history.
 
     Args:
-        x_train, y_train: training images and labels.
+        x_train: training images.
+        y_train: their labels.
         eval_sets: name -> (images, labels), evaluated every epoch.
         optimizer: "sgd", "momentum" or "rmsprop".
         learning_rate: η; None for the sheet's (0.001). Defaults to None.

@@ -108,7 +108,8 @@ def check_network(
 
     Args:
         network: a float64 network.
-        x, one_hot: a float64 batch and its one-hot labels.
+        x: a float64 batch.
+        one_hot: its one-hot labels.
         entries_per_array: entries of each weight array checked, drawn at
             random (all entries of smaller arrays). Defaults to 60.
         seed: the draw of entries. Defaults to 0.

@@ -127,7 +127,8 @@ def keras_epoch_seconds(
 
     Args:
         network: the NumPy network whose twin (same weights) is trained.
-        x, y: training images and integer labels.
+        x: training images.
+        y: their integer labels.
         batch_size: images per step.
         epochs: epochs to time; the first also traces and compiles the step
             function and is reported apart. Defaults to 4.

@@ -25,8 +25,8 @@ def init_weights(shape, fan_in: int, fan_out: int, init: str, rng, dtype) -> np.
 
     Args:
         shape: the weight array's shape.
-        fan_in, fan_out: inputs and outputs of one unit (k_h·k_w·C_in and
-            k_h·k_w·N for a conv kernel).
+        fan_in: inputs of one unit (k_h·k_w·C_in for a conv kernel).
+        fan_out: outputs of one unit (k_h·k_w·N for a conv kernel).
         init: "he" (for layers followed by ReLU) or "glorot" (for the
             softmax layer: limit sqrt(6/(fan_in + fan_out))).
         rng: a `numpy.random.Generator`.

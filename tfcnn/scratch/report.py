@@ -31,7 +31,8 @@ def curves_figure(groups: dict, optimizers, batch_sizes, keys, ylabel: str, ylim
 
     Args:
         groups: (optimizer, batch size) -> {label: [history per seed]}.
-        optimizers, batch_sizes: the rows and columns.
+        optimizers: the rows.
+        batch_sizes: the columns.
         keys: the series to draw, e.g. ("train_error", "test_error").
         ylabel: the y-axis label.
         ylim: optional y limits shared by all panels.

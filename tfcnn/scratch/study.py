@@ -78,7 +78,8 @@ class Study:
         """One seeded `experiment.run(**spec)`, cached in `<result_id>/<name>.json`.
 
         Args:
-            result_id, name: where the result goes.
+            result_id: where the result goes (`docs/results/<result_id>/`).
+            name: the result's file name, without `.json`.
             spec: optimizer, learning_rate, batch_size, seed (and optionally order).
             tuning: train on the 80 % split and evaluate on it ("fit") and on the
                 validation images ("val"), instead of training on all training

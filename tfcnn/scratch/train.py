@@ -84,7 +84,8 @@ def train(
     Args:
         network: the network (its parameters are updated in place).
         optimizer: an `Optimizer` (holds its own state).
-        x_train, y_train: images (n, H, W, C) in the network's dtype; labels (n,).
+        x_train: images (n, H, W, C) in the network's dtype.
+        y_train: their labels (n,).
         eval_sets: name -> (images, labels) evaluated after every epoch, e.g.
             {"train": (x_train, y_train), "test": (x_test, y_test)}.
         epochs: passes over the training set. Defaults to 15.

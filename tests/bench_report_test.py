@@ -1,0 +1,112 @@
+"""Benchmark summaries: per-round ratios, the fastest float32 setting, verdicts, rates."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from tfcnn.bench.report import (
+    best_same_numerics,
+    effects_table,
+    overhead_table,
+    side_by_side_table,
+    summarise_network,
+    verdict,
+)
+from tfcnn.bench.session import spread
+
+
+def timing(wall, cpu=None, loss=2.3):
+    return {
+        "wall_ms": wall,
+        "cpu_ms": cpu or wall,
+        "loss": [loss],
+        "first_seconds": 1.0,
+    }
+
+
+PEAK = {"peak_flops_per_second": 100e9}
+FLOPS = {"total": 1e9}  # 1 GFLOP per step
+
+
+class SummaryTest(tf.test.TestCase):
+    def setUp(self):
+        super().setUp()
+        # Round 2 was slow for everyone: the per-round ratio cancels it.
+        self.timings = {
+            "torch": timing([20.0, 40.0, 20.0]),
+            "keras": timing([10.0, 20.0, 10.0]),
+            "keras_xla": timing([30.0, 60.0, 30.0]),
+            "keras_bf16": timing([5.0, 10.0, 5.0]),
+        }
+        self.summary = summarise_network(self.timings, FLOPS, PEAK)
+
+    def test_rates_and_ratios(self):
+        keras = self.summary["keras"]
+        self.assertEqual(
+            keras["wall_ms"], {"median": 10.0, "min": 10.0, "max": 20.0, "n": 3}
+        )
+        # 1 GFLOP in 10 ms = 100 GFLOP/s = all of a 100 GFLOP/s peak.
+        self.assertAllClose(keras["gflops_per_second"], 100.0)
+        self.assertAllClose(keras["fraction_of_peak"], 1.0)
+        self.assertEqual(keras["ratio_to_torch"]["min"], 0.5)
+        self.assertEqual(keras["ratio_to_torch"]["max"], 0.5)
+
+    def test_fastest_float32_ignores_bfloat16_and_pytorch(self):
+        self.assertEqual(best_same_numerics(self.summary), "keras")
+
+    def test_side_by_side_says_whether_the_target_is_met(self):
+        networks = {
+            "deep": {
+                "label": "deep",
+                "batch_size": 50,
+                "flops": FLOPS,
+                "variants": self.summary,
+                "best": "keras",
+            }
+        }
+        row = side_by_side_table(networks, 0.7)["rows"][0]
+        self.assertEqual(row[7], "yes")  # 0.5 <= 0.7
+        self.assertEqual(side_by_side_table(networks, 0.4)["rows"][0][7], "no")
+
+    def test_effects(self):
+        networks = {
+            "deep": {"variants": self.summary},
+            "set_d": {"variants": self.summary},
+        }
+        timings = {"deep": self.timings, "set_d": self.timings}
+        rows = {row[0]: row for row in effects_table(networks, timings)["rows"]}
+        self.assertEqual(set(rows), {"`keras_xla`", "`keras_bf16`"})
+        self.assertEqual(rows["`keras_xla`"][-1], "slower")
+        self.assertEqual(rows["`keras_bf16`"][-1], "faster")
+        self.assertEqual(rows["`keras_bf16`"][2], "no (bfloat16)")
+
+    def test_overhead_split(self):
+        # The deep network does 1 GFLOP in 10 ms (keras) and 20 ms (torch); a
+        # 0.1 GFLOP network taking 4 and 3 ms spends 1 and 2 ms on arithmetic
+        # at those rates, the rest elsewhere.
+        small = summarise_network(
+            {"torch": timing([3.0]), "keras": timing([4.0])}, {"total": 1e8}, PEAK
+        )
+        networks = {
+            "deep": {"variants": self.summary, "flops": FLOPS, "best": "keras"},
+            "small": {"variants": small, "flops": {"total": 1e8}, "best": "keras"},
+        }
+        rows = overhead_table(networks)["rows"]
+        self.assertEqual([r[0] for r in rows], ["small", "small"])
+        self.assertEqual(rows[0][1:5], ["`torch`", "3.00", "2.00", "1.00"])
+        self.assertEqual(rows[1][1:5], ["`keras`", "4.00", "1.00", "3.00"])
+
+    def test_verdict(self):
+        self.assertEqual(verdict([0.5, 0.9]), "faster")
+        self.assertEqual(verdict([1.2, 1.1]), "slower")
+        self.assertEqual(verdict([0.98, 1.03]), "no clear change")
+        self.assertEqual(verdict([0.5, 1.5]), "mixed")
+
+    def test_spread(self):
+        self.assertEqual(
+            spread([3, 1, 2]), {"median": 2.0, "min": 1.0, "max": 3.0, "n": 3}
+        )
+
+
+if __name__ == "__main__":
+    tf.test.main()

@@ -1,0 +1,122 @@
+"""The PyTorch twins compute what the Keras networks compute, and the worker times them."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import tensorflow as tf
+import torch
+from absl.testing import parameterized
+
+from tfcnn.bench.networks import NETWORKS, get_network, layer_specs
+from tfcnn.bench.torch_nets import load_keras_weights, make_optimizer, torch_model
+from tfcnn.bench.variants import VARIANTS, Variant, get_variants
+from tfcnn.bench.worker import serve
+
+
+def twins(name):
+    keras.utils.set_random_seed(0)
+    model = NETWORKS[name].build()
+    specs = layer_specs(model)
+    twin = torch_model(specs)
+    load_keras_weights(twin, specs, model.get_weights())
+    x = np.random.default_rng(0).random((3, *model.input_shape[1:]), dtype=np.float32)
+    return model, twin, x
+
+
+def nchw(x):
+    return torch.from_numpy(x).permute(0, 3, 1, 2).contiguous()
+
+
+class TwinTest(tf.test.TestCase, parameterized.TestCase):
+    @parameterized.parameters(*NETWORKS)
+    def test_same_logits(self, name):
+        model, twin, x = twins(name)
+        with torch.no_grad():
+            expected = twin(nchw(x)).numpy()
+        self.assertAllClose(model(x).numpy(), expected, atol=1e-5, rtol=1e-4)
+
+    @parameterized.parameters(*NETWORKS)
+    def test_same_step(self, name):
+        # One SGD step on the mean cross-entropy moves both to the same logits:
+        # the losses and their gradients agree.
+        model, twin, x = twins(name)
+        y = np.array([1, 4, 7])
+        rate = 0.5
+        optimizer = make_optimizer("sgd", twin.parameters(), rate)
+        loss = torch.nn.functional.cross_entropy(twin(nchw(x)), torch.from_numpy(y))
+        loss.backward()
+        optimizer.step()
+        with tf.GradientTape() as tape:
+            keras_loss = tf.reduce_mean(
+                tf.nn.sparse_softmax_cross_entropy_with_logits(y, model(x))
+            )
+        grads = tape.gradient(keras_loss, model.trainable_weights)
+        for weight, grad in zip(model.trainable_weights, grads):
+            weight.assign_sub(rate * grad)
+        self.assertAllClose(loss.item(), float(keras_loss), rtol=1e-5)
+        with torch.no_grad():
+            expected = twin(nchw(x)).numpy()
+        self.assertAllClose(model(x).numpy(), expected, atol=1e-4, rtol=1e-4)
+
+    def test_specs_are_json(self):
+        specs = layer_specs(NETWORKS["deep"].build())
+        self.assertEqual(json.loads(json.dumps(specs)), specs)
+        self.assertEqual(
+            [s["kind"] for s in specs],
+            ["Conv2D", "ReLU", "MaxPooling2D"] * 2
+            + ["Flatten", "Dense", "ReLU", "Dense"],
+        )
+
+    def test_wrong_weights_are_refused(self):
+        model, twin, _ = twins("set_a")
+        with self.assertRaisesRegex(ValueError, "left over"):
+            load_keras_weights(twin, layer_specs(model), model.get_weights() * 2)
+
+    def test_unknown_names(self):
+        with self.assertRaisesRegex(ValueError, "deep"):
+            get_network("nope")
+        with self.assertRaisesRegex(ValueError, "keras_xla"):
+            get_variants(["keras", "nope"])
+        with self.assertRaisesRegex(ValueError, "precision"):
+            Variant("x", "keras", "x", precision="float16")
+        with self.assertRaisesRegex(ValueError, "adam"):
+            make_optimizer("lion", twin_parameters(), 0.1)
+
+
+def twin_parameters():
+    return torch.nn.Linear(2, 2).parameters()
+
+
+class WorkerTest(tf.test.TestCase, parameterized.TestCase):
+    """The worker's command loop, run in this process."""
+
+    @parameterized.parameters("torch", "keras")
+    def test_prepare_and_time(self, variant_name):
+        net = NETWORKS["set_d"]
+        model = net.build()
+        commands = [
+            {"variant": VARIANTS[variant_name].__dict__},
+            {"op": "prepare", "network": "set_d", "specs": layer_specs(model),
+             "input_shape": list(model.input_shape[1:]), "batch_size": 8,
+             "optimizer": "sgd", "learning_rate": 0.01, "warmup_steps": 10},
+            {"op": "time", "network": "set_d", "steps": 10},
+            {"op": "quit"},
+            {"op": "never reached"},
+        ]  # fmt: skip
+        answers = []
+        serve((json.dumps(c) for c in commands), answers.append)
+        self.assertEqual(len(answers), 3)
+        self.assertEqual(answers[0], {"ready": True})
+        self.assertGreater(answers[1]["first_seconds"], 0)
+        timing = answers[2]
+        self.assertGreater(timing["wall_ms"], 0)
+        self.assertGreater(timing["cpu_ms"], 0)
+        # Random labels: the loss stays near log(10) after a few small steps.
+        self.assertAllClose(timing["loss"], np.log(10), atol=0.3)
+
+
+if __name__ == "__main__":
+    tf.test.main()

@@ -1,0 +1,176 @@
+"""Script options: typed, explained by --help, and checked before any work starts."""
+
+import argparse
+import contextlib
+import importlib.util
+import io
+import sys
+from pathlib import Path
+from unittest import mock
+
+import tensorflow as tf
+from absl.testing import parameterized
+
+from tfcnn import cli
+from tfcnn.checkpoints import CHECKPOINT_FILE, CheckpointError
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+ALL_SCRIPTS = sorted(p.stem for p in SCRIPTS.glob("*.py"))
+# Scripts that train Keras models for minutes to hours: they take --resume.
+RESUMABLE = ["search_small_mnist", "train_cifar10", "train_mnist_deep"]
+
+
+def load_script(name):
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class _Captured(Exception):
+    def __init__(self, parser):
+        super().__init__()
+        self.parser = parser
+
+
+def script_parser(name) -> argparse.ArgumentParser:
+    """The script's parser, caught as its `parse_args` (or `main`) is about to parse."""
+    module = load_script(name)
+    entry = getattr(module, "parse_args", None) or module.main
+
+    def capture(parser, *args, **kwargs):
+        raise _Captured(parser)
+
+    with mock.patch.object(argparse.ArgumentParser, "parse_args", capture):
+        try:
+            entry([])
+        except _Captured as captured:
+            return captured.parser
+    raise AssertionError(f"{name} parsed no arguments")
+
+
+def parse_error(name, argv) -> str:
+    """The last line argparse prints when the script refuses `argv`."""
+    printed = io.StringIO()
+    module = load_script(name)
+    entry = getattr(module, "parse_args", None) or module.main
+    with contextlib.redirect_stderr(printed), mock.patch.object(sys, "argv", [name]):
+        with tf.test.TestCase().assertRaises(SystemExit) as raised:
+            entry(argv)
+    assert raised.exception.code == 2, raised.exception.code
+    return printed.getvalue().strip().splitlines()[-1]
+
+
+class TypesTest(tf.test.TestCase, parameterized.TestCase):
+    @parameterized.parameters(
+        (cli.positive_int, "3", 3),
+        (cli.non_negative_int, "0", 0),
+        (cli.positive_float, "1e-4", 1e-4),
+    )
+    def test_accepts(self, convert, text, value):
+        self.assertEqual(convert(text), value)
+
+    @parameterized.parameters(
+        (cli.positive_int, "0", ">= 1"),
+        (cli.positive_int, "-2", ">= 1"),
+        (cli.positive_int, "2.5", ">= 1"),
+        (cli.non_negative_int, "-1", ">= 0"),
+        (cli.non_negative_int, "one", ">= 0"),
+        (cli.positive_float, "0", "> 0"),
+        (cli.positive_float, "nan", "> 0"),
+        (cli.positive_float, "inf", "> 0"),
+    )
+    def test_rejects_naming_the_rule_and_the_value(self, convert, text, rule):
+        with self.assertRaisesRegex(
+            argparse.ArgumentTypeError, f"{rule}, got '{text}'"
+        ):
+            convert(text)
+
+    def test_existing_file(self):
+        notes = Path(self.get_temp_dir()) / "notes.txt"
+        notes.write_text("x")
+        self.assertEqual(cli.existing_file(str(notes)), notes)
+        with self.assertRaisesRegex(
+            argparse.ArgumentTypeError, "no such file: .*b.txt"
+        ):
+            cli.existing_file(str(notes.parent / "b.txt"))
+
+    def test_writable_dir_creates_nothing(self):
+        root = Path(self.get_temp_dir())
+        self.assertEqual(cli.writable_dir(str(root / "a" / "b")), root / "a" / "b")
+        self.assertFalse((root / "a").exists())
+
+    def test_writable_dir_refuses_a_file_on_the_path(self):
+        notes = Path(self.get_temp_dir()) / "notes.txt"
+        notes.write_text("x")
+        with self.assertRaisesRegex(argparse.ArgumentTypeError, "notes.txt is a file"):
+            cli.writable_dir(str(notes / "results"))
+
+    def test_writable_dir_refuses_a_folder_without_permission(self):
+        with mock.patch("os.access", return_value=False):
+            with self.assertRaisesRegex(argparse.ArgumentTypeError, "no permission"):
+                cli.writable_dir(self.get_temp_dir())
+
+
+class ScriptOptionsTest(tf.test.TestCase, parameterized.TestCase):
+    @parameterized.named_parameters((name, name) for name in ALL_SCRIPTS)
+    def test_help_explains_every_option(self, name):
+        parser = script_parser(name)
+        self.assertTrue(parser.description, f"{name}: no description for --help")
+        for action in parser._actions:
+            if action.dest != "help":
+                self.assertTrue(
+                    action.help, f"{name}: {action.option_strings} has no help"
+                )
+
+    @parameterized.named_parameters((name, name) for name in ALL_SCRIPTS)
+    def test_numbers_and_folders_are_typed(self, name):
+        for action in script_parser(name)._actions:
+            self.assertNotIn(
+                action.type, (int, float, Path), f"{name}: {action.option_strings}"
+            )
+
+    @parameterized.named_parameters((name, name) for name in RESUMABLE)
+    def test_training_scripts_resume(self, name):
+        options = {o for a in script_parser(name)._actions for o in a.option_strings}
+        self.assertContainsSubset({"--resume", "--checkpoint-dir"}, options)
+
+    def test_bad_values_stop_before_any_work(self):
+        self.assertIn(
+            "argument --batch-size: must be a whole number >= 1, got '0'",
+            parse_error("train_cifar10", ["--batch-size", "0"]),
+        )
+        self.assertIn(
+            "--iterations must be a multiple of 500",
+            parse_error("train_mnist_deep", ["--iterations", "700"]),
+        )
+
+
+class TrainingBackupOptionTest(tf.test.TestCase):
+    def args(self, *argv):
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--quick", action="store_true")
+        cli.add_resume_arguments(parser)
+        return parser.parse_args(argv)
+
+    def test_default_folders(self):
+        self.assertEqual(
+            cli.training_backup(self.args(), "c1", "run").directory,
+            Path("checkpoints/c1/run"),
+        )
+        self.assertEqual(
+            cli.training_backup(self.args("--quick"), "c1", "run").directory,
+            Path("runs/quick/checkpoints/c1/run"),
+        )
+
+    def test_leftover_checkpoint_needs_resume(self):
+        root = Path(self.get_temp_dir())
+        (root / "c1" / "run").mkdir(parents=True)
+        (root / "c1" / "run" / CHECKPOINT_FILE).write_bytes(b"")
+        with self.assertRaisesRegex(CheckpointError, "pass --resume"):
+            cli.training_backup(self.args("--checkpoint-dir", str(root)), "c1", "run")
+        backup = cli.training_backup(
+            self.args("--checkpoint-dir", str(root), "--resume"), "c1", "run"
+        )
+        self.assertEqual(backup.path, root / "c1" / "run" / CHECKPOINT_FILE)

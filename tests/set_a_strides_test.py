@@ -1,0 +1,150 @@
+"""tfcnn.fashion_strides / fashion_report: recipes, the dropout model, search and summary."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfcnn.epochs import accuracy_and_loss, predict_probabilities
+from tfcnn.experiments import Split
+from tfcnn.fashion_report import compare_recipes, summarise
+from tfcnn.fashion_strides import (
+    Recipe,
+    build,
+    checkpoint_dir,
+    chosen_recipe,
+    run_name,
+    search_recipes,
+    train_runs,
+)
+
+
+@dataclasses.dataclass
+class TinyConfig:
+    strides: tuple = (1, 2)
+    padding: str = "valid"
+    filters: int = 2
+    kernel_size: int = 5
+    optimizer: str = "adam"
+    learning_rate: float = 0.01
+    batch_size: int = 32
+    max_epochs: int = 2
+    seeds: tuple = (0, 1)
+    split_seed: int = 0
+    train_eval_size: int = 30
+    examples_shown: int = 4
+    backend: str = "tensorflow"
+    checkpoints: str = ""
+
+
+def tiny_split(n=60, seed=0) -> Split:
+    """28x28 images of 10 classes, each with a bright row at 2 * class."""
+    rng = np.random.default_rng(seed)
+
+    def images(count):
+        y = np.arange(count) % 10
+        x = rng.random((count, 28, 28, 1)).astype(np.float32) * 0.3
+        x[np.arange(count), 2 * y + 4, 4:24, 0] += 1.0
+        return x, y.astype(np.int64)
+
+    parts = [images(n), images(n // 2), images(n // 2)]
+    return Split(*(a for part in parts for a in part), tuple("abcdefghij"))
+
+
+class RecipeAndModelTest(tf.test.TestCase):
+    def test_names_and_description(self):
+        plain, tuned = Recipe(), Recipe("aug", 20, max_shift=2, flip=True, dropout=0.5)
+        self.assertEqual(run_name("torch", plain, 2, 1), "torch_stride2_seed1")
+        self.assertEqual(run_name("torch", tuned, 2, 1), "torch_aug_stride2_seed1")
+        config = TinyConfig(checkpoints="ck")
+        self.assertEqual(
+            checkpoint_dir(config, tuned, 1, 0), Path("ck/tensorflow/aug_stride1_seed0")
+        )
+        self.assertEqual(
+            tuned.describe(), "shifts ≤ 2 px, flips, dropout 0.5, 20 epochs"
+        )
+        self.assertEqual(plain.describe(), "10 epochs")
+
+    def test_dropout_adds_no_parameters_and_is_the_identity_at_inference(self):
+        config = TinyConfig(filters=32)
+        for stride, total in ((1, 185_162), (2, 46_922)):  # 832 + 32n²·10 + 10
+            plain, dropped = build(config, stride), build(config, stride, dropout=0.5)
+            self.assertEqual(plain.count_params(), total)
+            self.assertEqual(dropped.count_params(), total)
+            dropped.set_weights(plain.get_weights())
+            x = np.random.default_rng(0).random((4, 28, 28, 1)).astype(np.float32)
+
+            inference, training = (
+                keras.ops.convert_to_numpy(dropped(x, training=t))
+                for t in (False, True)
+            )
+            expected = keras.ops.convert_to_numpy(plain(x, training=False))
+            self.assertAllClose(inference, expected)
+            self.assertNotAllClose(training, expected)
+
+
+class SearchAndSummaryTest(tf.test.TestCase):
+    def test_search_chooses_on_validation_and_summary_uses_the_chosen_epoch(self):
+        root = Path(self.get_temp_dir())
+        # One stride keeps the test short; the search runs seed 0, the rest seed 1.
+        config = TinyConfig(strides=(2,), checkpoints=str(root / "checkpoints"))
+        split = tiny_split()
+        candidates = (
+            Recipe("slow", 2, dropout=0.5, cosine_decay=True),
+            Recipe("shifted", 3, max_shift=1, weight_decay=0.01),
+        )
+        chosen = search_recipes(config, split, candidates, 2, 0, root)
+        search = json.loads((root / "a3/search_tensorflow.json").read_text())
+        best = {
+            r.name: max(
+                row["val_accuracy"]
+                for row in json.loads(
+                    (root / f"a3/{run_name('tensorflow', r, 2, 0)}.json").read_text()
+                )["history"]
+            )
+            for r in candidates
+        }
+        self.assertEqual(search["val_accuracy"], best)
+        self.assertEqual(chosen.name, max(best, key=best.get))
+        self.assertEqual(chosen_recipe(root), chosen)
+        self.assertLen(search["table"]["rows"], 3)  # plain reference + candidates
+
+        for recipe in (Recipe(epochs=config.max_epochs), chosen):
+            train_runs(config, split, recipe, config.strides, config.seeds, root)
+            summary = summarise(config, split, recipe, root, examples=False)
+            entry = summary["stride2"]
+            histories = [
+                json.loads(
+                    (
+                        root / f"a3/{run_name('tensorflow', recipe, 2, k)}.json"
+                    ).read_text()
+                )["history"]
+                for k in config.seeds
+            ]
+            means = np.mean([[r["val_accuracy"] for r in h] for h in histories], 0)
+            self.assertEqual(entry["chosen_epoch"], int(np.argmax(means)) + 1)
+            # The test accuracy is that of the weights saved at the chosen epoch.
+            found = []
+            for k in config.seeds:
+                model = build(config, 2, recipe.dropout)
+                model.load_weights(
+                    checkpoint_dir(config, recipe, 2, k)
+                    / f"epoch{entry['chosen_epoch']}.weights.h5"
+                )
+                probabilities = predict_probabilities(model, split.x_test)
+                found.append(accuracy_and_loss(probabilities, split.y_test)["accuracy"])
+            self.assertAllClose(entry["test_accuracy"]["mean"], np.mean(found))
+            self.assertAllClose(entry["test_accuracy_by_seed"], found)
+            self.assertAllClose(entry["test_accuracy_range"]["min"], min(found))
+        compare_recipes(root, "tensorflow", config.strides)
+        recipes = json.loads((root / "a3/recipes_tensorflow.json").read_text())
+        self.assertLen(recipes["table"]["rows"], 2)
+
+
+if __name__ == "__main__":
+    tf.test.main()

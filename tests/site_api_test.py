@@ -1,0 +1,65 @@
+"""The API reference covers the whole library.
+
+Every module of `tfcnn` (packages' `__init__` and `__main__` aside) must be
+rendered on one of the `docs/api/*.md` pages by a `::: tfcnn.module`
+directive, and every directive must name an existing module, so that a new
+module cannot slip out of the reference and a renamed one cannot break it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import tensorflow as tf
+
+ROOT = Path(__file__).resolve().parents[1]
+API = ROOT / "docs" / "api"
+
+
+def library_modules() -> set[str]:
+    modules = set()
+    for path in (ROOT / "tfcnn").rglob("*.py"):
+        if path.name in {"__init__.py", "__main__.py"}:
+            continue
+        modules.add(".".join(path.relative_to(ROOT).with_suffix("").parts))
+    return modules
+
+
+def documented_modules() -> dict[str, str]:
+    """Module named by a `::: ` directive -> the API page it is on."""
+    found = {}
+    for page in sorted(API.glob("*.md")):
+        for name in re.findall(r"^:::\s+([\w.]+)", page.read_text(), re.M):
+            found[name] = page.name
+    return found
+
+
+def is_module(name: str) -> bool:
+    base = ROOT.joinpath(*name.split("."))
+    return base.with_suffix(".py").exists() or (base / "__init__.py").exists()
+
+
+class ApiReferenceTest(tf.test.TestCase):
+    def test_every_module_is_documented(self):
+        modules = library_modules()
+        self.assertIn("tfcnn.analysis.conv", modules)
+        missing = sorted(modules - set(documented_modules()))
+        self.assertEqual(
+            missing, [], "add a `::: module` line to the right docs/api/*.md page"
+        )
+
+    def test_every_directive_names_a_module(self):
+        documented = documented_modules()
+        self.assertNotEmpty(documented)
+        unknown = sorted(
+            f"{page}: {name}"
+            for name, page in documented.items()
+            if not is_module(name)
+        )
+        self.assertEqual(unknown, [])
+
+    def test_every_api_page_is_in_the_nav(self):
+        nav = (ROOT / "mkdocs.yml").read_text()
+        for page in API.glob("*.md"):
+            self.assertIn(f"api/{page.name}", nav)

@@ -1,0 +1,1 @@
+"""Benchmarks of training speed: FLOP counts, the CPU's peak, Keras against PyTorch."""

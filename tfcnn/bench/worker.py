@@ -1,0 +1,210 @@
+"""A benchmark worker: one process, one variant, training steps timed on request.
+
+Run as `python -m tfcnn.bench.worker`; it reads one JSON object per line on
+stdin and answers one per line on stdout (everything else the frameworks print
+goes to stderr):
+
+    {"variant": {...}}                                   -> {"ready": true}
+    {"op": "prepare", "network": ..., "specs": [...],
+     "batch_size": 50, "optimizer": "adam", "learning_rate": 1e-4,
+     "warmup_steps": 20}                                 -> {"first_seconds": ...}
+    {"op": "time", "network": ..., "steps": 200}         -> {"wall_ms", "cpu_ms", "loss"}
+    {"op": "quit"}
+
+Inputs are random images and labels (the step's cost does not depend on the
+values), `BATCHES` batches of them, reshuffled on every pass.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+from tfcnn.bench.variants import Variant
+
+BATCHES = 20
+
+
+def random_data(input_shape, batch_size: int, seed: int = 0):
+    """`BATCHES` batches of uniform [0, 1) images (N, H, W, C) and labels 0..9."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((BATCHES * batch_size, *input_shape), dtype=np.float32)
+    y = rng.integers(0, 10, BATCHES * batch_size)
+    return x, y
+
+
+class KerasRunner:
+    """tfcnn's training path for one network under one variant's settings."""
+
+    def __init__(self, variant: Variant, command: dict):
+        import keras
+        import tensorflow as tf
+
+        from tfcnn import set_seed
+        from tfcnn.bench.networks import get_network
+        from tfcnn.data.pipeline import make_dataset
+        from tfcnn.training import compile_classifier, make_optimizer
+
+        keras.mixed_precision.set_global_policy(variant.precision)
+        set_seed(0, deterministic=variant.deterministic)
+        self.model = get_network(command["network"]).build()
+        if variant.accuracy_metric:
+            compile_classifier(
+                self.model,
+                command["optimizer"],
+                command["learning_rate"],
+                steps_per_execution=variant.steps_per_execution,
+            )
+        else:  # compile_classifier without its metric
+            self.model.compile(
+                optimizer=make_optimizer(
+                    command["optimizer"], command["learning_rate"]
+                ),
+                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                steps_per_execution=variant.steps_per_execution,
+            )
+        self.model.jit_compile = variant.jit_compile
+        batch = command["batch_size"]
+        x, y = random_data(self.model.input_shape[1:], batch)
+        if variant.pipeline == "stream":
+            self.stream = make_dataset(x, y, batch, shuffle=True, seed=0, repeat=True)
+        else:
+            self.stream = (
+                tf.data.Dataset.from_tensor_slices((x, y))
+                .batch(batch, drop_remainder=True)
+                .cache()
+                .repeat()
+                .prefetch(tf.data.AUTOTUNE)
+            )
+
+    def run(self, steps: int) -> float:
+        history = self.model.fit(
+            self.stream, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False
+        )
+        return float(history.history["loss"][-1])
+
+
+class TorchRunner:
+    """A plain PyTorch training loop: forward, cross-entropy, backward, step."""
+
+    def __init__(self, variant: Variant, command: dict):
+        import torch
+
+        from tfcnn.bench.torch_nets import make_optimizer, torch_model
+
+        self.torch = torch
+        torch.manual_seed(0)
+        self.model = torch_model(command["specs"])
+        self.optimizer = make_optimizer(
+            command["optimizer"], self.model.parameters(), command["learning_rate"]
+        )
+        self.loss_fn = torch.nn.CrossEntropyLoss()
+        self.batch = command["batch_size"]
+        x, y = random_data(command["input_shape"], self.batch)
+        self.x = torch.from_numpy(x).permute(0, 3, 1, 2).contiguous()
+        if variant.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
+            self.x = self.x.contiguous(memory_format=torch.channels_last)
+        if variant.torch_compile:
+            self.model = torch.compile(self.model)
+        self.y = torch.from_numpy(y)
+        self.generator = torch.Generator().manual_seed(0)
+        self.order, self.position = None, len(self.y)
+        self.bf16 = variant.precision == "mixed_bfloat16"
+
+    def _next_batch(self):
+        if self.position + self.batch > len(self.y):
+            self.order = self.torch.randperm(len(self.y), generator=self.generator)
+            self.position = 0
+        index = self.order[self.position : self.position + self.batch]
+        self.position += self.batch
+        return self.x[index], self.y[index]
+
+    def run(self, steps: int) -> float:
+        torch = self.torch
+        for _ in range(steps):
+            x, y = self._next_batch()
+            self.optimizer.zero_grad(set_to_none=True)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+                loss = self.loss_fn(self.model(x), y)
+            loss.backward()
+            self.optimizer.step()
+        return loss.detach().item()
+
+
+def configure_threads(variant: Variant) -> None:
+    """Applies the variant's thread counts before the framework starts its pools."""
+    if variant.framework == "torch":
+        import torch
+
+        torch.set_num_threads(variant.intra_threads or len(os.sched_getaffinity(0)))
+        return
+    import tensorflow as tf
+
+    if variant.intra_threads:
+        tf.config.threading.set_intra_op_parallelism_threads(variant.intra_threads)
+    if variant.inter_threads:
+        tf.config.threading.set_inter_op_parallelism_threads(variant.inter_threads)
+
+
+def serve(lines, answer) -> None:
+    """Answers the commands in `lines` (an iterable of JSON strings) via `answer`."""
+    variant, runners = None, {}
+    for line in lines:
+        command = json.loads(line)
+        if "variant" in command:
+            variant = Variant(**command["variant"])
+            configure_threads(variant)
+            answer({"ready": True})
+            continue
+        if command["op"] == "quit":
+            return
+        network = command["network"]
+        if command["op"] == "prepare":
+            started = time.perf_counter()
+            runner_class = KerasRunner if variant.framework == "keras" else TorchRunner
+            runners[network] = runner = runner_class(variant, command)
+            runner.run(command["warmup_steps"])
+            first = time.perf_counter() - started
+            runner.run(command["warmup_steps"])
+            answer({"first_seconds": first})
+        elif command["op"] == "time":
+            wall, cpu = time.perf_counter(), time.process_time()
+            loss = runners[network].run(command["steps"])
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            steps = command["steps"]
+            answer(
+                {
+                    "wall_ms": 1e3 * wall / steps,
+                    "cpu_ms": 1e3 * cpu / steps,
+                    "loss": loss,
+                }
+            )
+        else:
+            raise ValueError(f"unknown op {command['op']!r}")
+
+
+def main() -> None:
+    # Only answers go to the real stdout; anything printed by the frameworks
+    # (to Python's or C's stdout) lands on stderr.
+    out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+    def answer(reply: dict) -> None:
+        out.write(json.dumps(reply) + "\n")
+        out.flush()
+
+    try:
+        serve(sys.stdin, answer)
+    except Exception as error:  # reported to the parent, which raises it
+        answer({"error": f"{type(error).__name__}: {error}"})
+        raise
+
+
+if __name__ == "__main__":
+    main()
