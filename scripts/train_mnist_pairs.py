@@ -176,6 +176,11 @@ def main(config: Config, root: Path) -> None:
         }
         for (head, n), seeds in runs.items()
     }
+    for n in config.train_pairs:
+        # Sum accuracy if the two digits' errors were independent: p squared.
+        final[f"digits_n{n}"]["test_digit_accuracy_squared"] = summarise(
+            r["final"]["test_digit_accuracy"] ** 2 for r in runs["digits", n]
+        )
     write_result(
         RESULT_ID,
         "summary",
