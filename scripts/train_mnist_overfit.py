@@ -28,7 +28,14 @@ from pathlib import Path
 from tfcnn import set_seed
 from tfcnn.cli import positive_int
 from tfcnn.experiments import few_example_split, load_split, train_and_record
-from tfcnn.overfitting import Variant, choose, study_variants, variant_summary
+from tfcnn.overfitting import (
+    Variant,
+    best_in_series,
+    choose,
+    series,
+    study_variants,
+    variant_summary,
+)
 from tfcnn.plots.overfitting import plot_full_vs_few, plot_sweep
 from tfcnn.report import load_runs
 from tfcnn.results import save_figure, write_result
@@ -126,6 +133,7 @@ def main(config: Config, root: Path) -> None:
         "final_original": final[Variant().name]["summary"],
         "final_chosen": final[chosen]["summary"],
         "full_data": variant_summary(full),
+        "best": best_in_series(sweep, variants),
         "tables": sweep_tables(sweep, variants),
     }
     write_result(
@@ -160,8 +168,7 @@ def sweep_tables(sweep: dict, variants: list) -> dict:
         ] + [f"{s['test_train_ratio']['mean']:.3f}"]
 
     head = ["train acc. %", "val. acc. %", "test acc. %", "test / train"]
-    sizes = [v for v in variants if v.keep_probability == 1.0 and not v.augment]
-    dropout = [v for v in variants if v.filters == Variant().filters]
+    members = series(variants)
     return {
         "sizes": {
             "columns": ["filters", "dense units", "parameters", *head],
@@ -172,7 +179,7 @@ def sweep_tables(sweep: dict, variants: list) -> dict:
                     f"{sweep[v.name]['params']:,}",
                     *cells(sweep[v.name]),
                 ]
-                for v in sizes
+                for v in members["sizes"]
             ],
         },
         "dropout": {
@@ -184,7 +191,7 @@ def sweep_tables(sweep: dict, variants: list) -> dict:
                     "yes" if v.augment else "no",
                     *cells(sweep[v.name]),
                 ]
-                for v in dropout
+                for v in members["dropout"] + members["augmented"]
             ],
         },
     }

@@ -4,7 +4,14 @@ import numpy as np
 import tensorflow as tf
 
 from tfcnn.experiments import Split, few_example_split
-from tfcnn.overfitting import Variant, choose, study_variants, variant_summary
+from tfcnn.overfitting import (
+    Variant,
+    best_in_series,
+    choose,
+    series,
+    study_variants,
+    variant_summary,
+)
 
 
 def fake_split(n_per_class=40, classes=10):
@@ -91,3 +98,43 @@ class ChooseTest(tf.test.TestCase):
         summary = variant_summary(runs)
         self.assertAllClose(summary["test_train_ratio"]["mean"], 0.9)
         self.assertEqual(summary["params"], 7)
+
+
+class SeriesTest(tf.test.TestCase):
+    def test_series_split_sizes_keep_sweep_and_augmented(self):
+        variants = study_variants(((32, 64, 1024), (4, 8, 32)), (0.5, 1.0), 0.5)
+        members = series(variants)
+        self.assertEqual(
+            [v.name for v in members["sizes"]],
+            ["f32-64_u1024_keep100", "f4-8_u32_keep100"],
+        )
+        self.assertEqual(
+            [v.name for v in members["dropout"]],
+            ["f32-64_u1024_keep100", "f32-64_u1024_keep50"],
+        )
+        self.assertEqual(
+            [v.name for v in members["augmented"]], ["f32-64_u1024_keep50_aug"]
+        )
+
+    def test_best_in_series_picks_each_metric_separately(self):
+        variants = study_variants(((32, 64, 1024),), (0.3, 0.5, 1.0), None)
+
+        def row(val, test, ratio):
+            return {
+                "val_accuracy": {"mean": val},
+                "test_accuracy": {"mean": test},
+                "test_train_ratio": {"mean": ratio},
+                "params": 10,
+            }
+
+        sweep = {
+            "f32-64_u1024_keep30": row(0.90, 0.91, 0.95),
+            "f32-64_u1024_keep50": row(0.92, 0.90, 0.93),
+            "f32-64_u1024_keep100": row(0.85, 0.93, 0.90),
+        }
+        best = best_in_series(sweep, variants)["dropout"]
+        self.assertEqual(best["val_accuracy"]["keep_probability"], 0.5)
+        self.assertEqual(best["test_accuracy"]["keep_probability"], 1.0)
+        self.assertEqual(best["test_train_ratio"]["keep_probability"], 0.3)
+        self.assertAllClose(best["test_train_ratio"]["mean"], 0.95)
+        self.assertNotIn("augmented", best_in_series(sweep, variants))

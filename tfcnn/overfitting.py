@@ -109,6 +109,37 @@ def choose(summaries: dict[str, dict]) -> str:
     )
 
 
+def series(variants: list) -> dict[str, list]:
+    """The series of the study: each size without dropout, the original size at
+    each keep probability, and the augmented variants."""
+    plain = [v for v in variants if not v.augment]
+    return {
+        "sizes": [v for v in plain if v.keep_probability == 1.0],
+        "dropout": [v for v in plain if v.filters == Variant().filters],
+        "augmented": [v for v in variants if v.augment],
+    }
+
+
+def best_in_series(sweep: dict[str, dict], variants: list) -> dict:
+    """For each series and each of validation accuracy, test accuracy and
+    test/train ratio, the variant with the highest mean and that mean."""
+    best = {}
+    for series_name, members in series(variants).items():
+        if not members:
+            continue
+        best[series_name] = {}
+        for metric in ("val_accuracy", "test_accuracy", "test_train_ratio"):
+            winner = max(members, key=lambda v: sweep[v.name][metric]["mean"])
+            best[series_name][metric] = {
+                **dataclasses.asdict(winner),
+                "name": winner.name,
+                "label": winner.label,
+                "params": sweep[winner.name]["params"],
+                "mean": sweep[winner.name][metric]["mean"],
+            }
+    return best
+
+
 def ratio_curves(histories: list[list[dict]]) -> tuple[np.ndarray, np.ndarray]:
     """`(iterations, ratio[run, record])` of test/train accuracy."""
     rows = [with_ratio(h) for h in histories]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tfcnn.overfitting import Variant, ratio_curves
+from tfcnn.overfitting import ratio_curves, series
 from tfcnn.plots.curves import plot_curves
 from tfcnn.plots.style import new_figure
 
@@ -44,13 +44,17 @@ def plot_full_vs_few(full, few, chosen, chosen_name: str):
 def plot_sweep(sweep: dict, variants: list):
     """Validation/test accuracy and test/train ratio against size and keep probability."""
     fig, axes = new_figure(2, 2, width=4.6, height=3.0)
-    sizes = [v for v in variants if v.keep_probability == 1.0 and not v.augment]
-    dropout = [v for v in variants if v.filters == Variant().filters and not v.augment]
-    series = [
-        (sizes, lambda v: sweep[v.name]["params"], "parameters (log scale)", True),
-        (dropout, lambda v: v.keep_probability, "keep probability", False),
+    members = series(variants)
+    panels = [
+        (
+            members["sizes"],
+            lambda v: sweep[v.name]["params"],
+            "parameters (log scale)",
+            True,
+        ),
+        (members["dropout"], lambda v: v.keep_probability, "keep probability", False),
     ]
-    for column, (chosen, x_of, xlabel, log) in enumerate(series):
+    for column, (chosen, x_of, xlabel, log) in enumerate(panels):
         chosen = sorted(chosen, key=x_of)
         xs = [x_of(v) for v in chosen]
         for key, label in [("val_accuracy", "validation"), ("test_accuracy", "test")]:
