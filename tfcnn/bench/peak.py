@@ -7,13 +7,20 @@ issues `units` of them per cycle, so
     peak = cores * units * lanes * 2 * clock.
 
 The vector width comes from the CPU flags (`avx512f`: 512 bits = 16 float32
-lanes; `avx2` with `fma`: 256 bits = 8 lanes), the clock from the operating
-system. The number of FMA units is not reported by the CPU: it is measured by
-timing a loop of independent FMA instructions on one core (in thread CPU time,
-which other processes do not inflate) and dividing by `lanes * 2 * clock`. The
-loop is a few lines of C, compiled with the system's C compiler when there is
-one; without one, two units are assumed (every AVX2 and AVX-512 server core
-since 2013 has two, except some low-end AVX-512 parts that have one).
+lanes; `avx2` with `fma`: 256 bits = 8 lanes). Neither the number of FMA units
+nor the clock the core really runs at (turbo, or a hypervisor's reported rate,
+differ from the nominal clock) is reported, so both are measured on one core,
+in thread CPU time (which other processes do not inflate), by two loops of a
+few lines of C compiled with the system's C compiler:
+
+- a chain of dependent integer additions runs one addition per cycle on every
+  x86 core, so additions per second is the running clock;
+- a loop of independent FMA instructions runs `units` per cycle, so its
+  FLOP/s divided by `2 * lanes * clock` is the number of FMA units.
+
+Without a compiler, two units and the nominal clock are assumed (every AVX2 and
+AVX-512 server core since 2013 has two, except some low-end AVX-512 parts that
+have one).
 """
 
 from __future__ import annotations
@@ -47,7 +54,24 @@ typedef __m256 vec;
 #define STORE _mm256_storeu_ps
 #endif
 #define CHAINS 12
+#define ADDS_PER_TRIP 100
 int fma_lanes(void) { return LANES; }
+static double thread_seconds(struct timespec t0, struct timespec t1) {
+  return (t1.tv_sec - t0.tv_sec) + 1e-9 * (t1.tv_nsec - t0.tv_nsec);
+}
+/* Each addition depends on the one before: one per cycle, whatever the width. */
+double dependent_adds_per_second(long iterations) {
+  long x = 0;
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+  for (long n = 0; n < iterations; n++) {
+    __asm__ volatile(".rept 100\n\tadd $1, %0\n\t.endr" : "+r"(x));
+  }
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+  volatile long sink = x;
+  (void)sink;
+  return (double)ADDS_PER_TRIP * iterations / thread_seconds(t0, t1);
+}
 double fma_flops_per_second(long iterations) {
   vec acc[CHAINS], b = SET1(0.999999f), c = SET1(1e-7f);
   for (int i = 0; i < CHAINS; i++) acc[i] = SET1((float)i);
@@ -64,8 +88,7 @@ double fma_flops_per_second(long iterations) {
   STORE(out, sum);
   volatile float sink = out[0];
   (void)sink;
-  double seconds = (t1.tv_sec - t0.tv_sec) + 1e-9 * (t1.tv_nsec - t0.tv_nsec);
-  return (double)CHAINS * LANES * 2 * iterations / seconds;
+  return (double)CHAINS * LANES * 2 * iterations / thread_seconds(t0, t1);
 }
 """
 
@@ -117,18 +140,21 @@ def clock_ghz(cpuinfo: str | None = None) -> tuple[float, str]:
 
 
 def measure_fma_rate(iterations: int = 20_000_000, repeats: int = 3) -> dict | None:
-    """float32 FLOP/s of one core running independent FMAs (best of `repeats`).
+    """float32 FLOP/s of one core running independent FMAs, and its running clock.
 
     Compiles `_FMA_LOOP_C` with the system C compiler (`cc`, `-O2
-    -march=native`). Returns None when there is no compiler or the CPU has no
-    AVX2/AVX-512 FMA.
+    -march=native`) and times, `repeats` times each in turn, the FMA loop and
+    the chain of dependent additions; the fastest of each counts. Returns None
+    when there is no compiler or the CPU has no AVX2/AVX-512 FMA.
 
     Args:
-        iterations: loop trips per timing (12 vector FMAs each). Defaults to 2e7.
-        repeats: timings; the fastest counts. Defaults to 3.
+        iterations: loop trips per timing (12 vector FMAs, or 100 additions,
+            each). Defaults to 2e7.
+        repeats: timings of each loop. Defaults to 3.
 
     Returns:
-        `{"flops_per_second", "lanes", "timings"}` or None.
+        `{"flops_per_second", "clock_hz", "lanes", "timings", "clock_timings"}`
+        or None.
     """
     compiler = shutil.which("cc") or shutil.which("gcc")
     if compiler is None or not vector_bits(cpu_flags()):
@@ -145,11 +171,17 @@ def measure_fma_rate(iterations: int = 20_000_000, repeats: int = 3) -> dict | N
         if built.returncode:
             return None
         lib = ctypes.CDLL(str(library))
-        lib.fma_flops_per_second.restype = ctypes.c_double
-        lib.fma_flops_per_second.argtypes = [ctypes.c_long]
-        timings = [lib.fma_flops_per_second(iterations) for _ in range(repeats)]
+        for function in (lib.fma_flops_per_second, lib.dependent_adds_per_second):
+            function.restype = ctypes.c_double
+            function.argtypes = [ctypes.c_long]
+        timings, clock_timings = [], []
+        for _ in range(repeats):
+            clock_timings.append(lib.dependent_adds_per_second(iterations))
+            timings.append(lib.fma_flops_per_second(iterations))
         return {
             "flops_per_second": max(timings),
+            "clock_hz": max(clock_timings),
+            "clock_timings": clock_timings,
             "lanes": int(lib.fma_lanes()),
             "timings": timings,
         }
@@ -159,19 +191,21 @@ def fp32_peak(measure: bool = True, cores: int | None = None) -> dict:
     """The machine's float32 peak, with every factor of its derivation.
 
     Args:
-        measure: time the FMA loop to count the FMA units (else assume
-            `ASSUMED_FMA_UNITS`). Defaults to True.
+        measure: time the loops of `measure_fma_rate` to measure the running
+            clock and count the FMA units (else take the nominal clock and
+            assume `ASSUMED_FMA_UNITS`). Defaults to True.
         cores: cores used; None counts the CPUs this process may run on.
             Defaults to None.
 
     Returns:
-        A dict with `cores`, `vector_bits`, `lanes`, `clock_ghz`,
-        `clock_source`, `fma_units`, `fma_units_source`, the measured
+        A dict with `cores`, `vector_bits`, `lanes`, `clock_ghz` (the clock
+        the peak uses) and `clock_source`, `nominal_clock_ghz` and
+        `nominal_clock_source`, `fma_units`, `fma_units_source`, the measured
         per-core rate (`measured_core_flops_per_second` and
         `measured_flops_per_cycle`, None without a measurement),
         `flops_per_cycle_per_core`, `peak_flops_per_second` (and in GFLOP/s),
-        the bf16 AMX peak in GFLOP/s when the CPU has AMX
-        (`amx_bf16_peak_gflops_per_second`, 1,024 FLOPs per cycle and core)
+        `has_amx` and, when the CPU has AMX, its bf16 peak in GFLOP/s
+        (`amx_bf16_peak_gflops_per_second`, 1,024 FLOPs per cycle and core),
         and `formula` (the derivation as text).
     """
     flags = cpu_flags()
@@ -180,9 +214,14 @@ def fp32_peak(measure: bool = True, cores: int | None = None) -> dict:
         raise RuntimeError("this CPU announces no AVX2/AVX-512 FMA: no peak derived.")
     lanes = bits // 32
     cores = cores or len(os.sched_getaffinity(0))
-    clock, clock_source = clock_ghz()
+    nominal, nominal_source = clock_ghz()
     measured = measure_fma_rate() if measure else None
     if measured:
+        clock = measured["clock_hz"] / 1e9
+        clock_source = (
+            "measured: a chain of dependent additions ran "
+            f"{clock:.2f} G additions per second on one core (one per cycle)"
+        )
         per_cycle = measured["flops_per_second"] / (clock * 1e9)
         units = max(1, round(per_cycle / (2 * lanes)))
         units_source = (
@@ -190,16 +229,20 @@ def fp32_peak(measure: bool = True, cores: int | None = None) -> dict:
             f"= {per_cycle / (2 * lanes):.2f} x (2 x {lanes} lanes)"
         )
     else:
+        clock, clock_source = nominal, f"nominal, from {nominal_source}"
         per_cycle, units = None, ASSUMED_FMA_UNITS
         units_source = "assumed (no C compiler to measure it)"
     flops_per_cycle = units * lanes * 2
     peak = cores * flops_per_cycle * clock * 1e9
+    has_amx = "amx_bf16" in flags
     return {
         "cores": cores,
         "vector_bits": bits,
         "lanes": lanes,
         "clock_ghz": clock,
         "clock_source": clock_source,
+        "nominal_clock_ghz": nominal,
+        "nominal_clock_source": nominal_source,
         "fma_units": units,
         "fma_units_source": units_source,
         "measured_core_flops_per_second": measured and measured["flops_per_second"],
@@ -207,9 +250,8 @@ def fp32_peak(measure: bool = True, cores: int | None = None) -> dict:
         "flops_per_cycle_per_core": flops_per_cycle,
         "peak_flops_per_second": peak,
         "peak_gflops_per_second": peak / 1e9,
-        "amx_bf16_peak_gflops_per_second": (
-            cores * 1024 * clock if "amx_bf16" in flags else None
-        ),
+        "has_amx": has_amx,
+        "amx_bf16_peak_gflops_per_second": cores * 1024 * clock if has_amx else None,
         "formula": (
             f"{cores} cores x {units} FMA units x {lanes} lanes ({bits}-bit vectors "
             f"of float32) x 2 FLOPs per FMA x {clock:.2f} GHz = {peak / 1e9:.0f} GFLOP/s"
