@@ -11,7 +11,9 @@ and marks it as cut short.
 Writes, per seed, `docs/results/<id>/<variant>_seed<S>.json` (history,
 per-epoch times, accuracies, per-class accuracy, confusion matrix) and, over
 all seeds, `<variant>_summary.json`, `<variant>_curves.png` and
-`<variant>_confusion.png`, where <id> is b2-4 (standard) or b2-5 (separable).
+`<variant>_confusion.png`, where <id> is b2-4 (standard) or b2-5 (separable)
+and <variant> is "standard" or "separable", with "_float32" under
+`--precision float32`.
 
     python scripts/train_cifar10.py --seeds 0 1 2               # B2.4
     python scripts/train_cifar10.py --separable --seeds 0 1 2   # B2.5
@@ -35,6 +37,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix
 
 from tfcnn import set_seed
+from tfcnn.bench.peak import cpu_flags
 from tfcnn.checkpoints import TrainingBackup
 from tfcnn.cli import (
     add_resume_arguments,
@@ -86,7 +89,11 @@ class Config:
 
     @property
     def variant(self) -> str:
-        return "separable" if self.separable else "standard"
+        """The name of the run: standard or separable, with _float32 in float32."""
+        name = "separable" if self.separable else "standard"
+        return (
+            name if self.precision == "mixed_bfloat16" else f"{name}_{self.precision}"
+        )
 
     @property
     def result_id(self) -> str:
@@ -292,6 +299,13 @@ def plot_runs(config: Config, runs: list[dict], class_names):
     return curves, confusion
 
 
+def resolve_precision(precision: str) -> str:
+    """`precision`, with "auto" made mixed_bfloat16 on AMX CPUs and float32 elsewhere."""
+    if precision != "auto":
+        return precision
+    return "mixed_bfloat16" if "amx_bf16" in cpu_flags() else "float32"
+
+
 def parse_args(argv=None) -> tuple[Config, Path | None, argparse.Namespace]:
     defaults = Config()
     parser = argparse.ArgumentParser(
@@ -334,9 +348,11 @@ def parse_args(argv=None) -> tuple[Config, Path | None, argparse.Namespace]:
     )
     parser.add_argument(
         "--precision",
-        choices=["mixed_bfloat16", "float32"],
-        default=defaults.precision,
-        help="Keras dtype policy; bfloat16 uses the CPU's AMX units (default: mixed_bfloat16)",
+        choices=["auto", "mixed_bfloat16", "float32"],
+        default="auto",
+        help="Keras dtype policy; auto (the default) takes mixed_bfloat16 on a CPU "
+        "with AMX matrix units, where it is faster, and float32 elsewhere, where "
+        "bfloat16 is emulated and slower",
     )
     parser.add_argument(
         "--time-budget",
@@ -355,7 +371,7 @@ def parse_args(argv=None) -> tuple[Config, Path | None, argparse.Namespace]:
     add_distribute_argument(parser)
     args = parser.parse_args(argv)
     config = Config(separable=args.separable, widths=tuple(args.widths), epochs=args.epochs,
-                    batch_size=args.batch_size, precision=args.precision, time_budget_minutes=args.time_budget,
+                    batch_size=args.batch_size, precision=resolve_precision(args.precision), time_budget_minutes=args.time_budget,
                     seeds=(args.seed,) if args.seed is not None else tuple(args.seeds), quick=args.quick,
                     distribute=args.distribute)  # fmt: skip
     if args.quick:

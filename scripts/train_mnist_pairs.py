@@ -181,11 +181,18 @@ def main(config: Config, root: Path) -> None:
         final[f"digits_n{n}"]["test_digit_accuracy_squared"] = summarise(
             r["final"]["test_digit_accuracy"] ** 2 for r in runs["digits", n]
         )
+    gaps = {
+        f"n{n}": final[f"digits_n{n}"]["test_sum_accuracy"]["mean"]
+        - final[f"sum_n{n}"]["test_sum_accuracy"]["mean"]
+        for n in config.train_pairs
+    }
     write_result(
         RESULT_ID,
         "summary",
         {
             "final": final,
+            "digits_minus_sum": gaps,
+            "digits_win_at_every_size": all(gap > 0 for gap in gaps.values()),
             "table": summary_table(runs),
             "largest": largest,
             "test_pairs": config.test_pairs,
