@@ -26,10 +26,20 @@ from pathlib import Path
 import numpy as np
 
 from tfcnn import set_seed
+from tfcnn.analysis.sums import (
+    accuracy_by_sum,
+    decompositions,
+    right_sum_from_wrong_digits,
+)
 from tfcnn.callbacks.iteration_logger import pair_metrics
 from tfcnn.experiments import load_split, make_pair_split, train_and_record
 from tfcnn.models.pairs import HEADS, build_pair_net
-from tfcnn.plots.pairs import plot_efficiency, plot_failures, plot_pair_curves
+from tfcnn.plots.pairs import (
+    plot_accuracy_by_sum,
+    plot_efficiency,
+    plot_failures,
+    plot_pair_curves,
+)
 from tfcnn.report import summarise
 from tfcnn.results import save_figure, write_result
 from tfcnn.script_args import add_output_arguments, results_root
@@ -157,6 +167,36 @@ def summary_table(runs: dict) -> dict:
     }
 
 
+def mean_by_sum(digits, predictions_per_seed) -> dict[int, float]:
+    """Accuracy per true sum, the mean over seeds."""
+    per_seed = [accuracy_by_sum(digits, np.asarray(p)) for p in predictions_per_seed]
+    return {s: float(np.mean([acc[s] for acc in per_seed])) for s in per_seed[0]}
+
+
+def by_sum_table(digits, by_sum: dict, sizes: tuple) -> dict:
+    """Rows of true sum, its decompositions and test pairs, and each head's
+    accuracy at the smallest and the largest training size."""
+    totals = np.asarray(digits).sum(axis=1)
+    ends = (sizes[0], sizes[-1])
+    return {
+        "columns": [
+            "sum",
+            "digit pairs (a, b)",
+            "test pairs",
+            *(f"{head} head, {n:,} pairs %" for n in ends for head in HEADS),
+        ],
+        "rows": [
+            [
+                s,
+                decompositions(s),
+                int((totals == s).sum()),
+                *(f"{100 * by_sum[head, n][s]:.1f}" for n in ends for head in HEADS),
+            ]
+            for s in sorted(by_sum[HEADS[0], sizes[0]])
+        ],
+    }
+
+
 def main(config: Config, root: Path) -> None:
     started = time.perf_counter()
     digits = load_split("mnist", seed=0)
@@ -181,6 +221,14 @@ def main(config: Config, root: Path) -> None:
         final[f"digits_n{n}"]["test_digit_accuracy_squared"] = summarise(
             r["final"]["test_digit_accuracy"] ** 2 for r in runs["digits", n]
         )
+    by_sum = {
+        key: mean_by_sum(test.y_test, [r["test_predictions"] for r in seeds])
+        for key, seeds in runs.items()
+    }
+    lucky = summarise(
+        right_sum_from_wrong_digits(test.y_test, np.asarray(r["test_predictions"]))
+        for r in runs["digits", largest]
+    )
     gaps = {
         f"n{n}": final[f"digits_n{n}"]["test_sum_accuracy"]["mean"]
         - final[f"sum_n{n}"]["test_sum_accuracy"]["mean"]
@@ -193,6 +241,8 @@ def main(config: Config, root: Path) -> None:
             "final": final,
             "digits_minus_sum": gaps,
             "digits_win_at_every_size": all(gap > 0 for gap in gaps.values()),
+            "by_sum": by_sum_table(test.y_test, by_sum, config.train_pairs),
+            "right_sum_from_wrong_digits": lucky,
             "table": summary_table(runs),
             "largest": largest,
             "test_pairs": config.test_pairs,
@@ -208,6 +258,7 @@ def main(config: Config, root: Path) -> None:
         root=root,
     )
     save_figure(plot_efficiency(runs), RESULT_ID, "efficiency", root=root)
+    save_figure(plot_accuracy_by_sum(by_sum), RESULT_ID, "by_sum", root=root)
     for head in HEADS:
         predictions = np.asarray(runs[head, largest][0]["test_predictions"])
         save_figure(

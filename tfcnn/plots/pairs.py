@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tfcnn.analysis.sums import decompositions, predicted_sums
 from tfcnn.plots.curves import plot_curves
 from tfcnn.plots.style import new_figure
 
@@ -77,7 +78,7 @@ def plot_failures(images, digits, predictions, head: str, count: int = 12):
         head: "sum" or "digits", for the title.
         count: how many failures to show. Defaults to 12.
     """
-    predicted_sum = predictions if predictions.ndim == 1 else predictions.sum(1)
+    predicted_sum = predicted_sums(predictions)
     wrong = np.flatnonzero(predicted_sum != digits.sum(1))[:count]
     ncols = 4
     nrows = max(1, -(-len(wrong) // ncols))
@@ -97,5 +98,42 @@ def plot_failures(images, digits, predictions, head: str, count: int = 12):
             fontsize=8,
         )
     fig.suptitle(f"{HEAD_LABELS[head]}: first {len(wrong)} wrong test sums")
+    fig.tight_layout()
+    return fig
+
+
+def plot_accuracy_by_sum(by_sum: dict):
+    """Test accuracy for each true sum, per head and training size.
+
+    Args:
+        by_sum: (head, pairs) -> {sum: accuracy}, the mean over seeds.
+    """
+    fig, ax = new_figure(1, 1, width=5.6, height=4.2)
+    sizes = sorted({n for _, n in by_sum})
+    styles = {sizes[0]: "--", sizes[-1]: "-"}  # the smallest and the largest
+    for (head, n), accuracy in sorted(by_sum.items(), key=lambda item: item[0][1]):
+        if n not in styles:
+            continue
+        sums = sorted(accuracy)
+        ax.plot(
+            sums,
+            [accuracy[s] for s in sums],
+            styles[n],
+            marker="o",
+            markersize=3,
+            color="C0" if head == "sum" else "C1",
+            label=f"{HEAD_LABELS[head]}, {n:,} pairs",
+        )
+    twin = ax.twinx()
+    sums = np.arange(19)
+    twin.bar(sums, [decompositions(s) for s in sums], color="0.6", alpha=0.25)
+    twin.set_ylabel("digit pairs with this sum", color="0.4")
+    ax.set_zorder(twin.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    ax.set_xticks(sums)
+    ax.set_xlabel("true sum")
+    ax.set_ylabel("test sum accuracy (mean over seeds)")
+    ax.set_title("accuracy by sum (bars: ways to make the sum)")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
     fig.tight_layout()
     return fig
