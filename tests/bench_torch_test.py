@@ -6,14 +6,17 @@ import json
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
-import torch
 from absl.testing import parameterized
 
-from tfcnn.bench.networks import NETWORKS, get_network, layer_specs
-from tfcnn.bench.torch_nets import load_keras_weights, make_optimizer, torch_model
-from tfcnn.bench.variants import VARIANTS, Variant, get_variants
-from tfcnn.bench.worker import serve
+# PyTorch is the optional extra `pip install -e ".[torch]"` (CI installs it).
+torch = pytest.importorskip("torch")
+
+from tfcnn.bench.networks import NETWORKS, get_network, layer_specs  # noqa: E402
+from tfcnn.bench.torch_nets import load_keras_weights, make_optimizer, torch_model  # noqa: E402
+from tfcnn.bench.variants import VARIANTS, Variant, get_variants  # noqa: E402
+from tfcnn.bench.worker import serve  # noqa: E402
 
 
 def twins(name):
