@@ -169,7 +169,7 @@ def summary_table(runs: dict) -> dict:
 
 def mean_by_sum(digits, predictions_per_seed) -> dict[int, float]:
     """Accuracy per true sum, the mean over seeds."""
-    per_seed = [accuracy_by_sum(digits, np.asarray(p)) for p in predictions_per_seed]
+    per_seed = [accuracy_by_sum(digits, p) for p in predictions_per_seed]
     return {s: float(np.mean([acc[s] for acc in per_seed])) for s in per_seed[0]}
 
 
@@ -226,7 +226,7 @@ def main(config: Config, root: Path) -> None:
         for key, seeds in runs.items()
     }
     lucky = summarise(
-        right_sum_from_wrong_digits(test.y_test, np.asarray(r["test_predictions"]))
+        right_sum_from_wrong_digits(test.y_test, r["test_predictions"])
         for r in runs["digits", largest]
     )
     gaps = {

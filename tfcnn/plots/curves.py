@@ -21,6 +21,7 @@ def plot_curves(
     x="iteration",
     ylabel="accuracy",
     ylim=None,
+    first_color: int = 0,
 ) -> None:
     """Plots the seed-mean of each `key` for each labelled group of runs.
 
@@ -32,10 +33,12 @@ def plot_curves(
         x: the record key on the x axis. Defaults to "iteration".
         ylabel: the y-axis label. Defaults to "accuracy".
         ylim: optional y limits.
+        first_color: the matplotlib colour cycle index ("C<n>") of the first
+            group; the next groups take the following ones. Defaults to 0.
     """
     styles = ["-", "--", ":", "-."]
     for color_index, (label, histories) in enumerate(runs.items()):
-        color = f"C{color_index}"
+        color = f"C{first_color + color_index}"
         for key, style in zip(keys, styles):
             xs, values = stack_histories(histories, key, x)
             name = key.replace("_", " ")

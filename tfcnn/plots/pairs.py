@@ -25,10 +25,8 @@ def plot_pair_curves(histories: dict):
             ax_acc,
             {"digit head": histories["digits"]},
             keys=("test_digit_accuracy",),
+            first_color=2,  # after the two heads' colours
         )
-        ax_acc.get_lines()[-1].set_color("C2")
-        ax_acc.collections[-1].set_color("C2")  # its min-max band
-        ax_acc.legend(fontsize=8)  # again, so that the legend shows the new colour
     ax_acc.set_ylim(0.8, 1.002)
     ax_acc.set_title("sum accuracy (digit head: also per-digit)")
     plot_curves(
