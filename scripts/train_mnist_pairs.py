@@ -7,11 +7,14 @@ network twice: with a 19-way head that predicts the sum (C5.1) and with a
 2x10 head that predicts both digits in one forward pass, whose predictions
 are added (C5.2). Both share the same trunk, optimiser and budget, and are
 evaluated on the same 10,000 test pairs, at three training-set sizes (C5.3).
+The largest size is trained twice, with 3,000 and 6,000 iterations, to show
+what the longer schedule changes; the longest schedule of each size is the one
+compared.
 
-Writes `docs/results/c5/<head>_n<pairs>_seed<S>.json` per run, and
-`summary.json`, `curves.png`, `efficiency.png`, `failures_<head>.png`.
+Writes `docs/results/c5/<head>_n<pairs>_it<iterations>_seed<S>.json` per run,
+and `summary.json`, `curves.png`, `efficiency.png`, `failures_<head>.png`.
 
-    python scripts/train_mnist_pairs.py           # the whole study (~35 min)
+    python scripts/train_mnist_pairs.py           # the whole study (~90 min)
     python scripts/train_mnist_pairs.py --quick   # a smoke run under runs/quick
 """
 
@@ -49,8 +52,8 @@ RESULT_ID = "c5"
 
 @dataclasses.dataclass
 class Config:
-    train_pairs: tuple = (1_000, 10_000, 60_000)
-    iterations: tuple = (1_500, 1_500, 3_000)
+    train_pairs: tuple = (1_000, 10_000, 60_000, 60_000)
+    iterations: tuple = (1_500, 1_500, 3_000, 6_000)
     seeds: tuple = (0, 1, 2)
     batch_size: int = 64
     learning_rate: float = 1e-3
@@ -67,7 +70,7 @@ def run(
     head: str, n_train: int, iterations: int, seed: int, split_digits, config, root
 ):
     """Trains one head on `n_train` pairs (or reads the stored run)."""
-    name = f"{head}_n{n_train}_seed{seed}"
+    name = f"{head}_n{n_train}_it{iterations}_seed{seed}"
     path = root / RESULT_ID / f"{name}.json"
     if path.exists():
         return json.loads(path.read_text())
@@ -125,14 +128,15 @@ def run(
 
 
 def summary_table(runs: dict) -> dict:
-    """Rows of (head, pairs) with the final test metrics, mean ± std over seeds."""
+    """Rows of (head, pairs, iterations) with the final metrics, mean ± std
+    over seeds."""
 
     def cell(values):
         s = summarise(values)
         return f"{100 * s['mean']:.2f} ± {100 * s['std']:.2f}"
 
     rows = []
-    for (head, n), seeds in runs.items():
+    for (head, n, _), seeds in runs.items():
         finals = [r["final"] for r in seeds]
         digit = (
             cell(f["test_digit_accuracy"] for f in finals) if head == "digits" else "–"
@@ -200,14 +204,21 @@ def by_sum_table(digits, by_sum: dict, sizes: tuple) -> dict:
 def main(config: Config, root: Path) -> None:
     started = time.perf_counter()
     digits = load_split("mnist", seed=0)
-    runs = {}
-    for n, iterations in zip(config.train_pairs, config.iterations):
-        for head in HEADS:
-            runs[head, n] = [
-                run(head, n, iterations, s, digits, config, root) for s in config.seeds
-            ]
+    all_runs = {
+        (head, n, iterations): [
+            run(head, n, iterations, s, digits, config, root) for s in config.seeds
+        ]
+        for n, iterations in zip(config.train_pairs, config.iterations)
+        for head in HEADS
+    }
+    # The compared run of each size is its longest schedule.
+    runs = {
+        (head, n): seeds
+        for (head, n, _), seeds in sorted(all_runs.items(), key=lambda kv: kv[0][2])
+    }
+    sizes = sorted(set(config.train_pairs))
     test = make_pair_split(digits, 1, config.val_pairs, config.test_pairs)
-    largest = config.train_pairs[-1]
+    largest = sizes[-1]
     final = {
         f"{head}_n{n}": {
             k: summarise(r["final"][k] for r in seeds)
@@ -216,7 +227,7 @@ def main(config: Config, root: Path) -> None:
         }
         for (head, n), seeds in runs.items()
     }
-    for n in config.train_pairs:
+    for n in sizes:
         # Sum accuracy if the two digits' errors were independent: p squared.
         final[f"digits_n{n}"]["test_digit_accuracy_squared"] = summarise(
             r["final"]["test_digit_accuracy"] ** 2 for r in runs["digits", n]
@@ -232,7 +243,15 @@ def main(config: Config, root: Path) -> None:
     gaps = {
         f"n{n}": final[f"digits_n{n}"]["test_sum_accuracy"]["mean"]
         - final[f"sum_n{n}"]["test_sum_accuracy"]["mean"]
-        for n in config.train_pairs
+        for n in sizes
+    }
+    schedules = {
+        f"{head}_it{iterations}": {
+            k: summarise(r["final"][k] for r in seeds)
+            for k in ("train_sum_accuracy", "test_sum_accuracy")
+        }
+        for (head, n, iterations), seeds in all_runs.items()
+        if n == largest
     }
     write_result(
         RESULT_ID,
@@ -241,9 +260,10 @@ def main(config: Config, root: Path) -> None:
             "final": final,
             "digits_minus_sum": gaps,
             "digits_win_at_every_size": all(gap > 0 for gap in gaps.values()),
-            "by_sum": by_sum_table(test.y_test, by_sum, config.train_pairs),
+            "by_sum": by_sum_table(test.y_test, by_sum, sizes),
             "right_sum_from_wrong_digits": lucky,
-            "table": summary_table(runs),
+            "schedules": schedules,
+            "table": summary_table(all_runs),
             "largest": largest,
             "test_pairs": config.test_pairs,
         },
@@ -273,14 +293,17 @@ def parse_args(argv=None) -> tuple[Config, Path]:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    add_output_arguments(parser, "2 sizes, 1 seed, 100 iterations, under runs/quick")
+    add_output_arguments(
+        parser,
+        "2 sizes (the larger at 2 schedules), 1 seed, 100-150 iterations, under runs/quick",
+    )
     args = parser.parse_args(argv)
     config = Config(quick=args.quick)
     if args.quick:
         config = dataclasses.replace(
             config,
-            train_pairs=(500, 2000),
-            iterations=(100, 100),
+            train_pairs=(500, 2000, 2000),
+            iterations=(100, 100, 150),
             seeds=(0,),
             record_every=50,
             val_pairs=500,
