@@ -2,7 +2,6 @@
 
 import argparse
 import contextlib
-import importlib.util
 import io
 import sys
 from pathlib import Path
@@ -11,7 +10,7 @@ from unittest import mock
 import tensorflow as tf
 from absl.testing import parameterized
 
-from tfcnn import cli
+from tfcnn import catalogue, cli
 from tfcnn.checkpoints import CHECKPOINT_FILE, CheckpointError
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
@@ -21,11 +20,7 @@ RESUMABLE = ["search_small_mnist", "train_cifar10", "train_mnist_deep"]
 
 
 def load_script(name):
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return catalogue.load_script(SCRIPTS / f"{name}.py")
 
 
 class _Captured(Exception):

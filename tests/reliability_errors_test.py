@@ -2,36 +2,24 @@
 and the fix, and writes nothing (the page docs/what-can-go-wrong.md shows them).
 
 The cases themselves live in `scripts/error_catalogue.py`, which writes the
-page's table; here each is run again and checked against expectations written
-independently of it.
+page's table (their machinery is `tfcnn.catalogue`); here each is run again
+and checked against expectations written independently of it.
 """
 
 import builtins
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import tensorflow as tf
 from absl.testing import parameterized
 
+from tfcnn.catalogue import UsageError, load_script, run_case
 from tfcnn.checkpoints import CheckpointError, TrainingDivergedError
 from tfcnn.data import ChecksumError, DataNotFoundError
 
 REPO = Path(__file__).resolve().parents[1]
 
-
-def _load_catalogue():
-    spec = importlib.util.spec_from_file_location(
-        "error_catalogue", REPO / "scripts" / "error_catalogue.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["error_catalogue"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-catalogue = _load_catalogue()
+catalogue = load_script(REPO / "scripts" / "error_catalogue.py")
 
 # Case -> (exception type, phrases the message must hold: the problem, then the fix).
 EXPECTED = {
@@ -108,15 +96,15 @@ EXPECTED = {
         ["cannot write …/notes.txt/c1/run.json", "--results-dir"],
     ),
     "option_results_dir_is_file": (
-        catalogue.UsageError,
+        UsageError,
         ["train_mnist_deep.py: error: argument --results-dir", "it is a file"],
     ),
     "option_not_positive": (
-        catalogue.UsageError,
+        UsageError,
         ["argument --iterations: must be a whole number >= 1, got '0'"],
     ),
     "option_not_a_choice": (
-        catalogue.UsageError,
+        UsageError,
         ["argument --padding: invalid choice: 'full'", "'valid', 'same'"],
     ),
 }
@@ -130,7 +118,7 @@ class ErrorCatalogueTest(tf.test.TestCase, parameterized.TestCase):
     @parameterized.named_parameters((name, name) for name in EXPECTED)
     def test_case_fails_clearly_and_writes_nothing(self, name):
         case = next(case for case in catalogue.CASES if case.name == name)
-        outcome = catalogue.run_case(case)
+        outcome = run_case(case)
         error_type, phrases = EXPECTED[name]
         self.assertIsInstance(outcome.error, error_type)
         for phrase in phrases:
@@ -150,7 +138,7 @@ class ErrorCatalogueTest(tf.test.TestCase, parameterized.TestCase):
         known = {**vars(builtins), **{t.__name__: t for t, _ in EXPECTED.values()}}
         for name, entry in stored["cases"].items():
             error_type = EXPECTED[name][0]
-            if error_type is catalogue.UsageError:
+            if error_type is UsageError:
                 self.assertEqual(entry["error"], "usage error (exit status 2)")
             else:
                 self.assertTrue(issubclass(known[entry["error"]], error_type), name)
