@@ -63,6 +63,8 @@ class Config:
     dropout_rate: float = 0.25
     val_pairs: int = 5_000
     test_pairs: int = 10_000
+    target_sum_head: float = 0.97  # test sum accuracy, largest training set
+    target_digits_head: float = 0.984
     quick: bool = False
 
 
@@ -263,6 +265,13 @@ def main(config: Config, root: Path) -> None:
             "by_sum": by_sum_table(test.y_test, by_sum, sizes),
             "right_sum_from_wrong_digits": lucky,
             "schedules": schedules,
+            "targets_met": {
+                head: final[f"{head}_n{largest}"]["test_sum_accuracy"]["mean"] >= target
+                for head, target in (
+                    ("sum", config.target_sum_head),
+                    ("digits", config.target_digits_head),
+                )
+            },
             "table": summary_table(all_runs),
             "largest": largest,
             "test_pairs": config.test_pairs,
