@@ -31,8 +31,9 @@ def summary(variant, parameters, seconds, cpu_seconds, tta, plain, cpu="CPU A"):
 
 class CompareWithStandardTest(tf.test.TestCase):
     def test_ratios_and_differences(self):
-        separable = summary("separable_float32", 250, 30.0, 54.0, 0.80, 0.78)
-        standard = summary("standard_float32", 1000, 120.0, 216.0, 0.875, 0.86)
+        # Three different ratios, so that a ratio of the wrong keys shows.
+        separable = summary("separable_float32", 250, 40.0, 54.0, 0.80, 0.78)
+        standard = summary("standard_float32", 1000, 120.0, 180.0, 0.875, 0.86)
         comparison = compare_with_standard(separable, standard)
         self.assertEqual(
             list(comparison),
@@ -48,8 +49,8 @@ class CompareWithStandardTest(tf.test.TestCase):
         )
         self.assertEqual(comparison["standard"], "standard_float32")
         self.assertAllClose(comparison["parameters_ratio"], 0.25)
-        self.assertAllClose(comparison["seconds_per_epoch_ratio"], 0.25)
-        self.assertAllClose(comparison["cpu_seconds_per_epoch_ratio"], 0.25)
+        self.assertAllClose(comparison["seconds_per_epoch_ratio"], 1 / 3)
+        self.assertAllClose(comparison["cpu_seconds_per_epoch_ratio"], 0.3)
         self.assertAllClose(comparison["test_accuracy_tta_difference"], -0.075)
         self.assertAllClose(comparison["test_accuracy_difference"], -0.08)
         self.assertTrue(comparison["same_machine"])
