@@ -49,9 +49,14 @@ from tfcnn.bench.report import (
 )
 from tfcnn.bench.session import run_benchmark
 from tfcnn.bench.variants import BASELINE, REFERENCE, VARIANTS, get_variants
-from tfcnn.cli import non_negative_int, positive_float, positive_int
+from tfcnn.cli import (
+    add_output_arguments,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    results_root,
+)
 from tfcnn.results import read_result, save_figure, write_result
-from tfcnn.script_args import add_output_arguments, results_root
 
 QUIET_LOAD = 0.5
 

@@ -26,13 +26,12 @@ from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 from threadpoolctl import threadpool_limits
 
 from tfcnn import set_seed
-from tfcnn.cli import positive_int
+from tfcnn.answers.set_d.experiment import load_data, mean_std
+from tfcnn.cli import add_output_arguments, positive_int, results_root
 from tfcnn.plots import new_figure
 from tfcnn.results import save_figure, write_result
 from tfcnn.scratch import build_network, make_optimizer, train
-from tfcnn.scratch.experiment import load_data, mean_std
 from tfcnn.scratch.keras_twin import keras_epoch_seconds
-from tfcnn.script_args import add_output_arguments, results_root
 
 
 @dataclasses.dataclass

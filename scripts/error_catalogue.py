@@ -26,7 +26,11 @@ from pathlib import Path
 import numpy as np
 
 from tfcnn import build_deep, build_shallow
-from tfcnn.catalogue import (
+from tfcnn.cli import writable_dir
+from tfcnn.data import load_dataset, load_mnist, read_image_folder, write_idx
+from tfcnn.data.datasets import IDX_FILES
+from tfcnn.results import write_result
+from tfcnn.site.catalogue import (
     Case,
     CaseError,
     catalogue,
@@ -37,12 +41,8 @@ from tfcnn.catalogue import (
     tiny_data,
     tiny_model,
 )
-from tfcnn.checkpoints import TrainingBackup
-from tfcnn.cli import writable_dir
-from tfcnn.data import load_dataset, load_mnist, read_image_folder, write_idx
-from tfcnn.data.datasets import IDX_FILES
-from tfcnn.results import write_result
-from tfcnn.training import fit_iterations
+from tfcnn.training.checkpoints import TrainingBackup
+from tfcnn.training.fit import fit_iterations
 
 SCRIPTS = Path(__file__).resolve().parent
 

@@ -13,9 +13,13 @@ import argparse
 import dataclasses
 import time
 
-from tfcnn.set_c_report import TARGET, report_deep_and_linear, report_parameters
-from tfcnn.set_c_search import report_search
-from tfcnn.set_c_theory import report_theory
+from tfcnn.answers.set_c.deep_report import (
+    TARGET,
+    report_deep_and_linear,
+    report_parameters,
+)
+from tfcnn.answers.set_c.small_networks import report_search
+from tfcnn.answers.set_c.theory import report_theory
 
 
 @dataclasses.dataclass

@@ -27,15 +27,15 @@ import dataclasses
 import time
 from pathlib import Path
 
-from tfcnn.bench.regenerate import (
+from tfcnn.results import REPO_ROOT, results_dir, write_result
+from tfcnn.site import markdown_table
+from tfcnn.site.run_all import (
     Step,
     committed_result_files,
     recorded_times,
     run_steps,
     summary_table,
 )
-from tfcnn.results import REPO_ROOT, results_dir, write_result
-from tfcnn.site import markdown_table
 
 QUICK_ROOT = Path("runs/quick")
 ONE_THREAD = (("OMP_NUM_THREADS", "1"),)

@@ -25,11 +25,10 @@ from scipy import signal
 
 from tfcnn import set_seed
 from tfcnn.analysis.conv import convolve2d, correlate2d, output_size
-from tfcnn.cli import non_negative_int
+from tfcnn.cli import add_output_arguments, non_negative_int, results_root
 from tfcnn.data import load_fashion_mnist
 from tfcnn.plots import new_figure
 from tfcnn.results import save_figure, write_result
-from tfcnn.script_args import add_output_arguments, results_root
 
 X = np.array(
     [

@@ -29,10 +29,9 @@ from tfcnn.analysis.losses import (
     mse,
     slope_at_zero,
 )
-from tfcnn.cli import non_negative_int
+from tfcnn.cli import add_output_arguments, non_negative_int, results_root
 from tfcnn.plots import new_figure
 from tfcnn.results import save_figure, write_result
-from tfcnn.script_args import add_output_arguments, results_root
 
 
 @dataclasses.dataclass

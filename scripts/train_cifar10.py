@@ -35,14 +35,15 @@ from pathlib import Path
 
 import keras
 
-from tfcnn import cifar_experiment
-from tfcnn.cifar_experiment import (
+from tfcnn.answers.set_b import cifar as cifar_experiment
+from tfcnn.answers.set_b.cifar import (
     finished_run,
     resolve_precision,
     standard_comparison,
     summarise,
     train_one,
 )
+from tfcnn.answers.set_b.cifar_plots import plot_cifar_runs
 from tfcnn.cli import (
     add_resume_arguments,
     non_negative_int,
@@ -52,9 +53,8 @@ from tfcnn.cli import (
     writable_dir,
 )
 from tfcnn.data.folders import cached_dataset
-from tfcnn.distribute import add_distribute_argument, use_strategy
-from tfcnn.plots.cifar import plot_cifar_runs
 from tfcnn.results import save_figure, write_result
+from tfcnn.training.devices import add_distribute_argument, use_strategy
 
 
 @dataclasses.dataclass

@@ -20,14 +20,18 @@ from __future__ import annotations
 
 import dataclasses
 
-from tfcnn.cli import positive_int
-from tfcnn.distribute import add_distribute_argument, use_strategy
-from tfcnn.epochs import limit_threads
-from tfcnn.experiments import load_split
-from tfcnn.fashion_optimizers import LABELS, RESULT_ID, SCALINGS, run_sweep, summarise
-from tfcnn.plots.batch_sweep import plot_speed, plot_sweep_curves
+from tfcnn.answers.set_a.optimizers import (
+    LABELS,
+    RESULT_ID,
+    SCALINGS,
+    run_sweep,
+    summarise,
+)
+from tfcnn.answers.set_a.optimizers_plots import plot_speed, plot_sweep_curves
+from tfcnn.cli import positive_int, results_root, script_parser, seeds_of
 from tfcnn.results import save_figure
-from tfcnn.script_args import results_root, script_parser, seeds_of
+from tfcnn.training.devices import add_distribute_argument, set_threads, use_strategy
+from tfcnn.training.experiments import load_split
 
 
 @dataclasses.dataclass
@@ -92,7 +96,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> None:
     config, root, summarise_only = parse_args(argv)
-    limit_threads(config.threads)
+    set_threads(config.threads)
     use_strategy(config.distribute)
     if not summarise_only:
         split = load_split("fashion_mnist", config.val_fraction, config.split_seed)

@@ -31,19 +31,21 @@ import dataclasses
 
 import keras
 
-from tfcnn.cli import positive_int
-from tfcnn.distribute import add_distribute_argument, use_strategy
-from tfcnn.epochs import limit_threads
-from tfcnn.experiments import load_split
-from tfcnn.fashion_report import compare_backends, compare_recipes, summarise
-from tfcnn.fashion_strides import (
+from tfcnn.answers.set_a.strides import (
     Recipe,
     chosen_recipe,
     parameter_counts,
     search_recipes,
     train_runs,
 )
-from tfcnn.script_args import results_root, script_parser, seeds_of
+from tfcnn.answers.set_a.strides_report import (
+    compare_backends,
+    compare_recipes,
+    summarise,
+)
+from tfcnn.cli import positive_int, results_root, script_parser, seeds_of
+from tfcnn.training.devices import add_distribute_argument, set_threads, use_strategy
+from tfcnn.training.experiments import load_split
 
 
 @dataclasses.dataclass
@@ -129,7 +131,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> None:
     config, root, stage, recipes = parse_args(argv)
-    limit_threads(config.threads)
+    set_threads(config.threads)
     use_strategy(config.distribute)
     split = load_split("fashion_mnist", config.val_fraction, config.split_seed)
     if stage in ("search", "all"):

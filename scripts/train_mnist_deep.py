@@ -19,7 +19,6 @@ from pathlib import Path
 
 from tfcnn import build_deep, set_seed
 from tfcnn.analysis import linearise
-from tfcnn.checkpoints import TrainingBackup
 from tfcnn.cli import (
     add_resume_arguments,
     non_negative_int,
@@ -27,10 +26,10 @@ from tfcnn.cli import (
     training_backup,
     writable_dir,
 )
-from tfcnn.distribute import add_distribute_argument, use_strategy
-from tfcnn.experiments import load_split, train_and_record
 from tfcnn.results import write_result
-from tfcnn.training import set_threads
+from tfcnn.training.checkpoints import TrainingBackup
+from tfcnn.training.devices import add_distribute_argument, set_threads, use_strategy
+from tfcnn.training.experiments import load_split, train_and_record
 
 
 @dataclasses.dataclass

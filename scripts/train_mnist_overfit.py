@@ -26,9 +26,7 @@ import time
 from pathlib import Path
 
 from tfcnn import set_seed
-from tfcnn.cli import positive_int
-from tfcnn.experiments import few_example_split, load_split, train_and_record
-from tfcnn.overfitting import (
+from tfcnn.answers.set_c.overfitting import (
     Variant,
     best_in_series,
     choose,
@@ -36,10 +34,11 @@ from tfcnn.overfitting import (
     study_variants,
     variant_summary,
 )
-from tfcnn.plots.overfitting import plot_full_vs_few, plot_sweep
-from tfcnn.report import load_runs
+from tfcnn.answers.set_c.overfitting_plots import plot_full_vs_few, plot_sweep
+from tfcnn.cli import add_output_arguments, positive_int, results_root
 from tfcnn.results import save_figure, write_result
-from tfcnn.script_args import add_output_arguments, results_root
+from tfcnn.results.summary import load_runs
+from tfcnn.training.experiments import few_example_split, load_split, train_and_record
 
 RESULT_ID = "c4"
 

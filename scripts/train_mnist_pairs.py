@@ -34,18 +34,18 @@ from tfcnn.analysis.sums import (
     decompositions,
     right_sum_from_wrong_digits,
 )
-from tfcnn.callbacks.iteration_logger import pair_metrics
-from tfcnn.experiments import load_split, make_pair_split, train_and_record
-from tfcnn.models.pairs import HEADS, build_pair_net
-from tfcnn.plots.pairs import (
+from tfcnn.answers.set_c.pairs_plots import (
     plot_accuracy_by_sum,
     plot_efficiency,
     plot_failures,
     plot_pair_curves,
 )
-from tfcnn.report import summarise
+from tfcnn.cli import add_output_arguments, results_root
+from tfcnn.models.pairs import HEADS, build_pair_net
 from tfcnn.results import save_figure, write_result
-from tfcnn.script_args import add_output_arguments, results_root
+from tfcnn.results.summary import summarise
+from tfcnn.training.callbacks.iteration_logger import pair_metrics
+from tfcnn.training.experiments import load_split, make_pair_split, train_and_record
 
 RESULT_ID = "c5"
 

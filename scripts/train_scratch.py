@@ -27,13 +27,12 @@ import time
 from pathlib import Path
 
 from tfcnn import set_seed
-from tfcnn.cli import non_negative_int, positive_int
+from tfcnn.answers.set_d.findings import d5_summary, feature_study
+from tfcnn.answers.set_d.study import Study, order_study
+from tfcnn.cli import add_output_arguments, non_negative_int, positive_int, results_root
 from tfcnn.results import write_result
 from tfcnn.scratch import checks
-from tfcnn.scratch.findings import d5_summary, feature_study
 from tfcnn.scratch.optimizers import OPTIMIZERS
-from tfcnn.scratch.study import Study, order_study
-from tfcnn.script_args import add_output_arguments, results_root
 
 STAGES = ("check", "tune", "sheet", "tuned", "summary", "orders", "maps")
 

@@ -5,8 +5,8 @@ import tensorflow as tf
 from absl.testing import parameterized
 
 from tfcnn import build_shallow, set_seed
-from tfcnn.callbacks import IterationLogger, classification_metrics
-from tfcnn.training import compile_classifier, fit_iterations
+from tfcnn.training.callbacks import IterationLogger, classification_metrics
+from tfcnn.training.fit import compile_classifier, fit_iterations
 
 
 def _data(n=60, seed=0):

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from tfcnn.cifar_experiment import (
+from tfcnn.answers.set_b.cifar import (
     SUMMARY_KEYS,
     compare_with_standard,
     standard_comparison,

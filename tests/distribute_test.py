@@ -1,4 +1,4 @@
-"""tf.distribute through tfcnn.distribute: a mirrored fit equals an ordinary one.
+"""tf.distribute through tfcnn.training.devices: a mirrored fit equals an ordinary one.
 
 A MirroredStrategy needs several devices. The tests split the CPU into two
 logical devices, which TensorFlow only allows before it initialises its
@@ -14,7 +14,7 @@ import sys
 
 import tensorflow as tf
 
-from tfcnn.distribute import (
+from tfcnn.training.devices import (
     add_distribute_argument,
     steps_per_execution_for,
     strategy,
@@ -30,13 +30,13 @@ from tfcnn.distribute import (
 # but still seeded, permutation.
 CHILD = r"""
 import json
-from tfcnn.distribute import split_cpu
+from tfcnn.training.devices import split_cpu
 devices = split_cpu(2)  # before anything else touches TensorFlow's devices
 
 import numpy as np
 from tfcnn import build_shallow, set_seed
-from tfcnn.distribute import scope, steps_per_execution_for, use_strategy
-from tfcnn.training import compile_classifier, fit_iterations
+from tfcnn.training.devices import scope, steps_per_execution_for, use_strategy
+from tfcnn.training.fit import compile_classifier, fit_iterations
 
 rng = np.random.default_rng(0)
 x = rng.random((200, 12, 12, 1), dtype=np.float32)

@@ -7,8 +7,8 @@ import numpy as np
 import tensorflow as tf
 
 from tfcnn import build_shallow, set_seed
-from tfcnn.callbacks import EpochProgress
-from tfcnn.training import compile_classifier
+from tfcnn.training.callbacks import EpochProgress
+from tfcnn.training.fit import compile_classifier
 
 KEYS = [
     "epoch",

@@ -3,8 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from tfcnn.experiments import Split, few_example_split
-from tfcnn.overfitting import (
+from tfcnn.answers.set_c.overfitting import (
     Variant,
     best_in_series,
     choose,
@@ -12,6 +11,7 @@ from tfcnn.overfitting import (
     study_variants,
     variant_summary,
 )
+from tfcnn.training.experiments import Split, few_example_split
 
 
 def fake_split(n_per_class=40, classes=10):

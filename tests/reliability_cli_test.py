@@ -10,8 +10,9 @@ from unittest import mock
 import tensorflow as tf
 from absl.testing import parameterized
 
-from tfcnn import catalogue, cli
-from tfcnn.checkpoints import CHECKPOINT_FILE, CheckpointError
+from tfcnn import cli
+from tfcnn.site import catalogue
+from tfcnn.training.checkpoints import CHECKPOINT_FILE, CheckpointError
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 ALL_SCRIPTS = sorted(p.stem for p in SCRIPTS.glob("*.py"))

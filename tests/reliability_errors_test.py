@@ -2,7 +2,7 @@
 and the fix, and writes nothing (the page docs/what-can-go-wrong.md shows them).
 
 The cases themselves live in `scripts/error_catalogue.py`, which writes the
-page's table (their machinery is `tfcnn.catalogue`); here each is run again
+page's table (their machinery is `tfcnn.site.catalogue`); here each is run again
 and checked against expectations written independently of it.
 """
 
@@ -13,9 +13,9 @@ from pathlib import Path
 import tensorflow as tf
 from absl.testing import parameterized
 
-from tfcnn.catalogue import UsageError, load_script, run_case
-from tfcnn.checkpoints import CheckpointError, TrainingDivergedError
 from tfcnn.data import ChecksumError, DataNotFoundError
+from tfcnn.site.catalogue import UsageError, load_script, run_case
+from tfcnn.training.checkpoints import CheckpointError, TrainingDivergedError
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -15,14 +15,14 @@ import numpy as np
 import tensorflow as tf
 
 from tfcnn import set_seed
-from tfcnn.callbacks import IterationLogger
-from tfcnn.checkpoints import (
+from tfcnn.training.callbacks import IterationLogger
+from tfcnn.training.checkpoints import (
     CHECKPOINT_FILE,
     CheckpointError,
     TrainingBackup,
     TrainingDivergedError,
 )
-from tfcnn.training import compile_classifier, fit_iterations
+from tfcnn.training.fit import compile_classifier, fit_iterations
 
 CHUNK, ITERATIONS, BATCH = 10, 40, 10
 

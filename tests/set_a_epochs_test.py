@@ -1,4 +1,4 @@
-"""tfcnn.epochs: epoch-based training on NumPy arrays, timing, choosing an epoch on validation."""
+"""tfcnn.training.epochs: epoch-based training on NumPy arrays, timing, choosing an epoch on validation."""
 
 from __future__ import annotations
 
@@ -6,21 +6,21 @@ import numpy as np
 import tensorflow as tf
 
 from tfcnn import build_shallow, set_seed
-from tfcnn.epochs import (
-    accuracy_and_loss,
-    best_epoch,
-    predict_probabilities,
-    steady_epoch_seconds,
-    train_epochs,
-)
-from tfcnn.experiments import Split
-from tfcnn.seed_stats import (
+from tfcnn.results.seed_stats import (
     by_epoch,
     epoch_timing,
     final_metrics,
     format_mean_std,
     mean_std,
 )
+from tfcnn.training.epochs import (
+    accuracy_and_loss,
+    best_epoch,
+    predict_probabilities,
+    steady_epoch_seconds,
+    train_epochs,
+)
+from tfcnn.training.experiments import Split
 
 
 def tiny_split(n_train=120, n_val=40, classes=3, seed=0) -> Split:

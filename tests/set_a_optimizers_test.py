@@ -1,4 +1,4 @@
-"""tfcnn.fashion_optimizers: learning-rate scaling, and the sweep summary on made-up runs."""
+"""tfcnn.answers.set_a.optimizers: learning-rate scaling, and the sweep summary on made-up runs."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from tfcnn.fashion_optimizers import (
+from tfcnn.answers.set_a.optimizers import (
     activation_megabytes,
     learning_rate,
     read_sweep,
     run_name,
     summarise,
 )
-from tfcnn.plots.batch_sweep import plot_speed, plot_sweep_curves
+from tfcnn.answers.set_a.optimizers_plots import plot_speed, plot_sweep_curves
 
 
 @dataclasses.dataclass

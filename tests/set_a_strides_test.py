@@ -1,4 +1,4 @@
-"""tfcnn.fashion_strides / fashion_report: recipes, the dropout model, search and summary."""
+"""tfcnn.answers.set_a.strides / fashion_report: recipes, the dropout model, search and summary."""
 
 from __future__ import annotations
 
@@ -10,10 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfcnn.epochs import accuracy_and_loss, predict_probabilities
-from tfcnn.experiments import Split
-from tfcnn.fashion_report import compare_recipes, summarise
-from tfcnn.fashion_strides import (
+from tfcnn.answers.set_a.strides import (
     Recipe,
     build,
     checkpoint_dir,
@@ -22,6 +19,9 @@ from tfcnn.fashion_strides import (
     search_recipes,
     train_runs,
 )
+from tfcnn.answers.set_a.strides_report import compare_recipes, summarise
+from tfcnn.training.epochs import accuracy_and_loss, predict_probabilities
+from tfcnn.training.experiments import Split
 
 
 @dataclasses.dataclass

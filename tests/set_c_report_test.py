@@ -6,9 +6,19 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from tfcnn.set_c_report import comparison_rows, len_train, reaching, seed_rows
-from tfcnn.set_c_search import build_winner, candidates, choose_winner, search_rows
-from tfcnn.set_c_theory import theory_checks
+from tfcnn.answers.set_c.deep_report import (
+    comparison_rows,
+    len_train,
+    reaching,
+    seed_rows,
+)
+from tfcnn.answers.set_c.small_networks import (
+    build_winner,
+    candidates,
+    choose_winner,
+    search_rows,
+)
+from tfcnn.answers.set_c.theory import theory_checks
 
 
 def fake_run(val_curve, final_val=None, params=100, seconds=10.0, seed=0, **config):

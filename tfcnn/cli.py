@@ -1,21 +1,30 @@
-"""Argument types and options shared by the scripts, so bad values fail at once.
+"""The command line of every script: options, argument types, and the launcher.
 
-Each type turns the text of an option into a value or raises
+A script builds its parser with `script_parser` (and the `add_*` helpers),
+parses, and hands the arguments to `launch`, which imports the answer module
+only then: `--help` and a bad option answer at once, before TensorFlow starts.
+
+Each argument type turns the text of an option into a value or raises
 `argparse.ArgumentTypeError`, which argparse shows as
 `error: argument --batch-size: must be a whole number >= 1, got '0'` before
-any data is loaded or any training starts.
+any data is loaded or any training starts. `launch` turns a user's mistake
+(missing data, a leftover checkpoint, a results folder that is a file) into one
+line on standard error and exit status 1; `--debug` shows the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
+import sys
 from pathlib import Path
 
-from tfcnn.checkpoints import TrainingBackup
+from tfcnn.results import results_dir
 
 CHECKPOINT_DIR = Path("checkpoints")
 QUICK_CHECKPOINT_DIR = Path("runs/quick/checkpoints")
+QUICK_ROOT = Path("runs/quick")
 
 
 def positive_int(text: str) -> int:
@@ -56,6 +65,14 @@ def existing_file(text: str) -> Path:
     path = Path(text)
     if not path.is_file():
         raise argparse.ArgumentTypeError(f"no such file: {path}; check the path")
+    return path
+
+
+def existing_dir(text: str) -> Path:
+    """A folder that exists (an input folder the script reads)."""
+    path = Path(text)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"no such folder: {path}; check the path")
     return path
 
 
@@ -101,7 +118,7 @@ def add_resume_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def training_backup(args: argparse.Namespace, *name: str) -> TrainingBackup:
+def training_backup(args: argparse.Namespace, *name: str):
     """The checkpoint of one run: `<checkpoint dir>/<name...>`, resumed with `--resume`.
 
     Args:
@@ -112,6 +129,154 @@ def training_backup(args: argparse.Namespace, *name: str) -> TrainingBackup:
     Raises:
         CheckpointError: a checkpoint is there and `--resume` was not given.
     """
+    from tfcnn.training.checkpoints import TrainingBackup
+
     quick = getattr(args, "quick", False)
     root = args.checkpoint_dir or (QUICK_CHECKPOINT_DIR if quick else CHECKPOINT_DIR)
     return TrainingBackup(root.joinpath(*name), resume=args.resume)
+
+
+def new_parser(doc: str) -> argparse.ArgumentParser:
+    """A parser showing the script's docstring, with `--data-dir`, `--verbose`, `--debug`.
+
+    Args:
+        doc: the script's module docstring (shown by `--help`).
+    """
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=existing_dir,
+        default=None,
+        help="folder holding mnist/, fashion-mnist/, cifar10-jpeg/ (default: "
+        "$TFCNN_DATA_DIR, the Keras cache, /usr/share/datasets, else download)",
+    )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show TensorFlow's own log lines (hidden by default)",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the full traceback of an error instead of its one-line message",
+    )
+    return parser
+
+
+def add_threads_argument(parser: argparse.ArgumentParser, default: int = 0) -> None:
+    """Adds `--threads` (CPU threads of the backend; 0 means all cores).
+
+    Args:
+        parser: the script's parser.
+        default: the default thread count. Defaults to 0 (all cores).
+    """
+    parser.add_argument(
+        "--threads",
+        type=non_negative_int,
+        default=default,
+        help=f"CPU threads of the backend, 0 for all cores (default: {default})",
+    )
+
+
+def script_parser(doc: str, threads: int = 0) -> argparse.ArgumentParser:
+    """`new_parser` with `--seeds`, `--seed`, `--threads`, `--quick`, `--results-dir`.
+
+    Args:
+        doc: the script's module docstring (shown by `--help`).
+        threads: the default of `--threads`. Defaults to 0 (all cores).
+    """
+    parser = new_parser(doc)
+    parser.add_argument(
+        "--seeds",
+        type=non_negative_int,
+        nargs="+",
+        default=[0, 1, 2],
+        help="seeds of the weights and the shuffling (default: 0 1 2)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=non_negative_int,
+        default=None,
+        help="one seed (overrides --seeds)",
+    )
+    add_threads_argument(parser, threads)
+    add_output_arguments(
+        parser,
+        "a smoke run (fewer epochs, one seed), written under runs/quick, "
+        "never the site's results",
+    )
+    return parser
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, quick_help: str) -> None:
+    """Adds `--quick` (a smoke run under runs/quick) and `--results-dir`.
+
+    Args:
+        parser: the script's parser.
+        quick_help: what `--quick` shrinks, for `--help`.
+    """
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument(
+        "--results-dir",
+        type=writable_dir,
+        default=None,
+        help=f"where to write (default: docs/results, or {QUICK_ROOT} with --quick)",
+    )
+
+
+def seeds_of(args: argparse.Namespace) -> tuple[int, ...]:
+    """`(--seed,)` if given, else `--seeds`; the first one only with `--quick`."""
+    seeds = (args.seed,) if args.seed is not None else tuple(args.seeds)
+    return seeds[:1] if args.quick else seeds
+
+
+def results_root(args: argparse.Namespace) -> Path:
+    """`--results-dir`, else `runs/quick` with `--quick`, else the site's results."""
+    if args.results_dir is not None:
+        return Path(args.results_dir)
+    return QUICK_ROOT if args.quick else results_dir()
+
+
+# The mistakes a user can make (missing or damaged data, a leftover checkpoint,
+# a bad value, a folder that cannot be written): one line and exit status 1.
+USER_ERRORS = (ValueError, OSError, FloatingPointError)
+
+
+def quiet_tensorflow(verbose: bool = False) -> None:
+    """Hides TensorFlow's C++ log lines unless `verbose` or `TF_CPP_MIN_LOG_LEVEL` is set."""
+    if not verbose:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
+
+
+def launch(module: str, args: argparse.Namespace) -> None:
+    """Runs `main(args)` of the answer module `module`, importing it only now.
+
+    Before the import, TensorFlow's log is silenced (unless `--verbose`),
+    `--data-dir` becomes `TFCNN_DATA_DIR` and `--threads` caps the backend.
+    A user error ends the process with its one-line message and status 1;
+    `--debug` shows the traceback instead.
+
+    Args:
+        module: dotted name of a module of `tfcnn.answers` with a `main(args)`.
+        args: the parsed arguments.
+    """
+    quiet_tensorflow(getattr(args, "verbose", False))
+    if getattr(args, "data_dir", None) is not None:
+        os.environ["TFCNN_DATA_DIR"] = str(args.data_dir)
+    try:
+        if getattr(args, "threads", 0):
+            from tfcnn.training.devices import set_threads
+
+            set_threads(args.threads)
+        importlib.import_module(module).main(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted; a training run continues with --resume", file=sys.stderr)
+        raise SystemExit(130) from None
+    except USER_ERRORS as error:
+        if getattr(args, "debug", False):
+            raise
+        print(f"error: {error} (--debug shows the traceback)", file=sys.stderr)
+        raise SystemExit(1) from None

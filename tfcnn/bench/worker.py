@@ -47,7 +47,7 @@ class KerasRunner:
         from tfcnn import set_seed
         from tfcnn.bench.networks import get_network
         from tfcnn.data.pipeline import make_dataset
-        from tfcnn.training import compile_classifier, make_optimizer
+        from tfcnn.training.fit import compile_classifier, make_optimizer
 
         keras.mixed_precision.set_global_policy(variant.precision)
         set_seed(0, deterministic=variant.deterministic)

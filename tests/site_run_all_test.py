@@ -1,0 +1,157 @@
+"""run_all: its table covers every script; the runner times steps; recorded times add up."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import sys
+from pathlib import Path
+
+import tensorflow as tf
+
+from tfcnn.results import REPO_ROOT
+from tfcnn.site import run_all as regenerate
+from tfcnn.site.run_all import Step, recorded_times, run_steps, summary_table
+
+
+def load_run_all():
+    spec = importlib.util.spec_from_file_location(
+        "run_all", REPO_ROOT / "scripts" / "run_all.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["run_all"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+class TableTest(tf.test.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.run_all = load_run_all()
+
+    def test_every_script_is_in_the_table(self):
+        scripts = {p.name for p in (REPO_ROOT / "scripts").glob("*.py")}
+        listed = {row[0] for row in self.run_all.TABLE}
+        self.assertEqual(scripts - {"run_all.py"}, listed)
+
+    def test_every_script_has_a_smoke_run_that_writes_under_runs_quick(self):
+        for step in self.run_all.steps(quick=True):
+            self.assertTrue(
+                "--quick" in step.args or "runs/quick" in step.args or not step.args,
+                step.command,
+            )
+        quick_scripts = {s.script for s in self.run_all.steps(quick=True)}
+        without = {row[0] for row in self.run_all.TABLE} - quick_scripts
+        self.assertEqual(without, set(self.run_all.NO_QUICK))
+
+    def test_full_run_has_three_seeds_where_the_page_reports_them(self):
+        commands = [s.command for s in self.run_all.steps(quick=False)]
+        for seed in (0, 1, 2):
+            self.assertIn(f"python scripts/train_mnist_deep.py --seed {seed}", commands)
+        self.assertFalse(any("--quick" in c for c in commands))
+
+    def test_report_runs_after_what_it_reads(self):
+        order = [s.script for s in self.run_all.steps(quick=False)]
+        self.assertGreater(
+            order.index("report_set_c.py"),
+            max(
+                order.index("train_mnist_deep.py"), order.index("search_small_mnist.py")
+            ),
+        )
+
+    def test_only_and_skip(self):
+        steps = self.run_all.steps(quick=True)
+        only = self.run_all.select(steps, ["set_a_losses.py"], None)
+        self.assertEqual([s.script for s in only], ["set_a_losses.py"])
+        skipped = self.run_all.select(steps, None, ["bench.py"])
+        self.assertEqual(len(skipped), len(steps) - 1)
+        with self.assertRaisesRegex(ValueError, "bench.py"):
+            self.run_all.select(steps, ["nope.py"], None)
+
+
+class RunnerTest(tf.test.TestCase):
+    def fake_steps(self, tmp: Path, codes):
+        # The runner starts `scripts/<name>`; point it at throwaway scripts.
+        scripts = tmp / "scripts"
+        scripts.mkdir()
+        steps = []
+        for i, code in enumerate(codes):
+            (scripts / f"s{i}.py").write_text(
+                f"import sys, time\nprint('step {i} working')\ntime.sleep(0.2)\nsys.exit({code})\n"
+            )
+            steps.append(Step(f"s{i}.py", ("--flag",), f"Q{i}"))
+        return steps
+
+    def run_fake(self, codes, keep_going=False):
+        tmp = Path(self.get_temp_dir()) / f"run{len(codes)}{keep_going}"
+        tmp.mkdir()
+        steps = self.fake_steps(tmp, codes)
+        out = io.StringIO()
+        original = regenerate.REPO_ROOT
+        regenerate.REPO_ROOT = tmp
+        try:
+            records = run_steps(
+                steps,
+                log_dir=tmp / "logs",
+                keep_going=keep_going,
+                poll_seconds=0.05,
+                out=out,
+            )
+        finally:
+            regenerate.REPO_ROOT = original
+        return records, out.getvalue()
+
+    def test_times_every_step_and_keeps_its_output(self):
+        records, shown = self.run_fake([0, 0])
+        self.assertEqual([r["status"] for r in records], ["ok", "ok"])
+        self.assertTrue(all(r["seconds"] >= 0.2 for r in records))
+        self.assertIn("[2/2] python scripts/s1.py --flag", shown)
+        self.assertIn("step 1 working", Path(records[1]["log"]).read_text())
+        table = summary_table(records)
+        self.assertEqual(table["rows"][-1][0], "**total**")
+        self.assertEqual(len(table["rows"]), 3)
+
+    def test_stops_at_a_failure_unless_told_to_go_on(self):
+        records, shown = self.run_fake([0, 3, 0])
+        self.assertEqual(
+            [r["status"] for r in records], ["ok", "failed (exit 3)", "not run"]
+        )
+        self.assertIn("see ", shown)
+        records, _ = self.run_fake([3, 0], keep_going=True)
+        self.assertEqual([r["status"] for r in records], ["failed (exit 3)", "ok"])
+
+
+class RecordedTimesTest(tf.test.TestCase):
+    def write(self, root: Path, name: str, command: str, seconds):
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            json.dumps({"meta": {"command": command, "wall_seconds": seconds}})
+        )
+        return path
+
+    def test_sums_runs_and_skips_summaries_that_include_them(self):
+        root = Path(self.get_temp_dir()) / "results"
+        paths = [
+            self.write(root, "c1/deep_seed0.json", "train.py --seed 0", 100.0),
+            self.write(root, "c1/deep_seed1.json", "train.py --seed 1", 50.0),
+            # Written by the same script as the runs: its time includes theirs.
+            self.write(root, "c1/summary.json", "train.py --seeds 0 1", 160.0),
+            # A summary by another script, and a summary with no runs: counted.
+            self.write(root, "c1/report_summary.json", "report.py", 5.0),
+            self.write(root, "bench/summary.json", "bench.py", 600.0),
+            self.write(root, "a1/untimed.json", "a.py", None),
+        ]
+        times = recorded_times(paths, root)
+        self.assertAllClose(times["total_seconds"], 100 + 50 + 5 + 600)
+        self.assertEqual(times["files"], 6)
+        self.assertEqual(times["files_with_time"], 5)
+        rows = {row[0]: row for row in times["table"]["rows"]}
+        self.assertEqual(rows["c1"][1], 4)
+        self.assertEqual(rows["c1"][2], f"{155 / 3600:.2f}")
+
+
+if __name__ == "__main__":
+    tf.test.main()

@@ -1,0 +1,1 @@
+"""Set A: Fashion-MNIST, strides and optimisers (A1-A6)."""

@@ -1,0 +1,1 @@
+"""Training: compiling, the fit path, callbacks, checkpoints, devices and timing."""

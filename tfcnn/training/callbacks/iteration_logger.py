@@ -1,0 +1,148 @@
+"""A callback that evaluates a model every N training iterations."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from tfcnn.results.summary import first_reaching
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def classification_metrics(model, x, y, batch_size: int = 1000) -> dict:
+    """Accuracy and mean cross-entropy of a logit-output model on `(x, y)`."""
+    logits = np.asarray(
+        model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64
+    )
+    y = np.asarray(y).reshape(-1).astype(int)
+    log_probs = log_softmax(logits)
+    return {
+        "loss": float(-log_probs[np.arange(len(y)), y].mean()),
+        "accuracy": float((logits.argmax(axis=-1) == y).mean()),
+    }
+
+
+def pair_metrics(model, x, y, batch_size: int = 1000) -> dict:
+    """Metrics of a two-digit network (set C, question 5) on pairs `x`.
+
+    A sum head ((n, 19) logits, `y` the sums) gives `loss` and `sum_accuracy`.
+    A digit head ((n, 2, 10) logits, `y` the (n, 2) digits) gives the mean
+    `loss` over both digits, `digit_accuracy` (over all 2n digits),
+    `sum_accuracy` (the sum of the two predicted digits) and
+    `sum_accuracy_marginal` (the most probable sum under the two softmaxes,
+    P(s) = sum_a p_left(a) p_right(s - a)).
+    """
+    logits = np.asarray(
+        model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64
+    )
+    y = np.asarray(y).astype(int)
+    log_probs = log_softmax(logits)
+    if logits.ndim == 2:
+        return {
+            "loss": float(-log_probs[np.arange(len(y)), y.reshape(-1)].mean()),
+            "sum_accuracy": float((logits.argmax(-1) == y.reshape(-1)).mean()),
+        }
+    n = len(y)
+    picked = log_probs[np.arange(n)[:, None], np.arange(2)[None, :], y]
+    predicted = logits.argmax(-1)
+    probs = np.exp(log_probs)
+    sums = np.stack([np.convolve(left, right) for left, right in probs])
+    return {
+        "loss": float(-picked.mean()),
+        "digit_accuracy": float((predicted == y).mean()),
+        "sum_accuracy": float((predicted.sum(1) == y.sum(1)).mean()),
+        "sum_accuracy_marginal": float((sums.argmax(-1) == y.sum(1)).mean()),
+    }
+
+
+class IterationLogger(keras.callbacks.Callback):
+    """Records metrics on fixed data sets every `every` training iterations.
+
+    Each record holds the iteration, the epoch, the wall time since training
+    began, the training time alone (evaluation excluded), and for every named
+    data set the metrics of `evaluate_fn`, keyed `<name>_<metric>`, e.g.
+    `test_accuracy`. Records are kept in `history` and can be written as JSON.
+
+    Args:
+        eval_data: mapping from a name to `(x, y)`, e.g.
+            `{"train": (x_sub, y_sub), "test": (x_test, y_test)}`.
+        every: training iterations (batches) between records. Defaults to 500.
+        evaluate_fn: `fn(model, x, y) -> dict` of metrics. Defaults to
+            `classification_metrics` (accuracy and cross-entropy from logits).
+        record_at_start: also record before the first iteration. Defaults to
+            False.
+        verbose: print one line per record. Defaults to 1.
+    """
+
+    def __init__(
+        self, eval_data, every=500, evaluate_fn=None, record_at_start=False, verbose=1
+    ):
+        super().__init__()
+        if not isinstance(every, int) or every < 1:
+            raise ValueError(f"every must be a whole number >= 1, got {every!r}.")
+        if not eval_data:
+            raise ValueError(
+                "eval_data is empty; pass e.g. {'test': (x_test, y_test)}."
+            )
+        self.eval_data = dict(eval_data)
+        self.every = every
+        self.evaluate_fn = evaluate_fn or classification_metrics
+        self.record_at_start = record_at_start
+        self.verbose = verbose
+        self.history: list[dict] = []
+
+    def on_train_begin(self, logs=None):
+        self.history = []
+        self.iteration = 0
+        self._epoch = 0
+        self._epoch_base = 0
+        self._start = time.perf_counter()
+        self._eval_seconds = 0.0
+        if self.record_at_start:
+            self._record()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+        self._epoch_base = self.iteration
+
+    def on_train_batch_end(self, batch, logs=None):
+        # Keras passes the index of the last batch run, also when it runs
+        # several per call (steps_per_execution > 1).
+        before = self.iteration
+        self.iteration = self._epoch_base + batch + 1
+        if self.iteration // self.every > before // self.every:
+            self._record()
+
+    def _record(self):
+        started = time.perf_counter()
+        row = {"iteration": self.iteration, "epoch": self._epoch}
+        for name, (x, y) in self.eval_data.items():
+            for key, value in self.evaluate_fn(self.model, x, y).items():
+                row[f"{name}_{key}"] = value
+        self._eval_seconds += time.perf_counter() - started
+        wall = time.perf_counter() - self._start
+        row["wall_seconds"] = round(wall, 3)
+        row["train_seconds"] = round(wall - self._eval_seconds, 3)
+        self.history.append(row)
+        if self.verbose:
+            shown = ", ".join(
+                f"{k} {v:.4f}"
+                for k, v in row.items()
+                if k.endswith(("accuracy", "loss"))
+            )
+            print(f"[{row['iteration']:>6} it, {wall:7.1f} s] {shown}", flush=True)
+
+    def first_reaching(self, key: str, threshold: float) -> dict | None:
+        """The first record whose `key` is >= `threshold`, or None."""
+        return first_reaching(self.history, key, threshold)
+
+    def write_json(self, path) -> None:
+        Path(path).write_text(json.dumps(self.history, indent=1))
