@@ -169,7 +169,9 @@ class Config:
         return Recipe(epochs=self.max_epochs)
 
 
-def build(config: Config, stride: int, dropout: float = 0.0, padding: str | None = None):
+def build(
+    config: Config, stride: int, dropout: float = 0.0, padding: str | None = None
+):
     """The network at `stride`; with `dropout`, a Dropout layer before the dense one.
 
     Dropout has no parameters and is the identity at inference, so the model
@@ -265,7 +267,11 @@ def search_recipes(config: Config, split, root: Path) -> Recipe:
     stride and seed is listed for reference, not chosen. The test set is not
     used. Writes `search_<backend>.json` with a table and `chosen_recipe`.
     """
-    stride, seed, candidates = config.search_stride, config.search_seed, config.candidates
+    stride, seed, candidates = (
+        config.search_stride,
+        config.search_seed,
+        config.candidates,
+    )
     plain = config.plain()
     rows, scores = [], {}
     for recipe in (plain, *candidates):
@@ -324,7 +330,11 @@ def parameter_counts(config: Config, root: Path) -> None:
     for padding in ("valid", "same"):
         for stride in config.strides:
             model = build(config, stride, padding=padding)
-            side = output_size(28, k, 0, stride) if padding == "valid" else -(-28 // stride)
+            side = (
+                output_size(28, k, 0, stride)
+                if padding == "valid"
+                else -(-28 // stride)
+            )
             by_formula, by_keras = total_parameters(model), int(model.count_params())
             if by_formula != by_keras:
                 raise AssertionError(
@@ -581,7 +591,9 @@ def compare_recipes(root: Path, backend: str, strides=(1, 2)) -> None:
 
 def accuracy_cells(entry: dict) -> list[str]:
     """Train, validation and test accuracy of a stride's summary, as 'mean ± std' %."""
-    return [format_mean_std(entry[f"{p}_accuracy"], ".2%") for p in ("train", "val", "test")]
+    return [
+        format_mean_std(entry[f"{p}_accuracy"], ".2%") for p in ("train", "val", "test")
+    ]
 
 
 def compare_backends(root: Path, strides=(1, 2)) -> None:
@@ -672,7 +684,9 @@ def run_strides(
             result. Defaults to ("plain", "tuned").
     """
     use_strategy(config.distribute)
-    split = load_fashion_split(config.val_fraction, config.split_seed, config.train_size)
+    split = load_fashion_split(
+        config.val_fraction, config.split_seed, config.train_size
+    )
     if stage in ("search", "all"):
         search_recipes(config, split, root)
     if stage in ("final", "all"):

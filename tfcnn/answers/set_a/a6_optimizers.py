@@ -76,7 +76,11 @@ class Config:
     def quick(self) -> Config:
         """The smoke run: one seed, 2 epochs at batch 32 and 1,000, 2,000 images."""
         return dataclasses.replace(
-            self, seeds=self.seeds[:1], epochs=2, batch_sizes=(32, 1000), train_size=2000
+            self,
+            seeds=self.seeds[:1],
+            epochs=2,
+            batch_sizes=(32, 1000),
+            train_size=2000,
         )
 
 
