@@ -30,7 +30,7 @@ import numpy as np
 from tfcnn import build_shallow, cli, set_seed
 from tfcnn.analysis import parameter_table, total_parameters
 from tfcnn.analysis.conv import output_size, same_padding
-from tfcnn.answers.set_a import load_fashion_split
+from tfcnn.answers.set_a import load_fashion_split, write_run
 from tfcnn.plots import new_figure, plot_curves
 from tfcnn.plots.samples import (
     confusion_matrix,
@@ -247,15 +247,7 @@ def train_runs(config: Config, split, recipe: Recipe, strides, seeds, root: Path
                 augment_seed=seed,
             )
             run["recipe"] = dataclasses.asdict(recipe)
-            write_result(
-                RESULT_ID,
-                name,
-                run,
-                config=config,
-                seed=seed,
-                wall_seconds=run["wall_seconds"],
-                root=root,
-            )
+            write_run(RESULT_ID, name, run, config, seed, root)
 
 
 def search_recipes(config: Config, split, root: Path) -> Recipe:

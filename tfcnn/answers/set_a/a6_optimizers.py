@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from tfcnn import build_shallow, cli, set_seed
-from tfcnn.answers.set_a import load_fashion_split
+from tfcnn.answers.set_a import load_fashion_split, write_run
 from tfcnn.plots.curves import plot_curves
 from tfcnn.plots.style import new_figure
 from tfcnn.results import save_figure, write_result
@@ -133,15 +133,7 @@ def run_sweep(config: Config, split, root: Path) -> None:
                     learning_rate=lr,
                     n_train=len(split.x_train),
                 )
-                write_result(
-                    RESULT_ID,
-                    name,
-                    run,
-                    config=config,
-                    seed=seed,
-                    wall_seconds=run["wall_seconds"],
-                    root=root,
-                )
+                write_run(RESULT_ID, name, run, config, seed, root)
 
 
 def read_sweep(config: Config, root: Path) -> tuple[dict, dict]:
