@@ -10,7 +10,7 @@ excluded). All runs of one seed share the initial weights and the split.
 Writes `docs/results/a6/<optimizer>_b<batch>_<scaling>_seed<S>.json` per run
 (runs already written are skipped, so an interrupted sweep resumes), then
 `summary_<scaling>.json` and the figures. Full run: about 3 hours on one
-thread; --quick (2,000 training images, 2 epochs) well under a minute.
+thread; --quick (2,000 training images, 2 epochs) about a minute.
 
     python scripts/train_fashion_optimizers.py                      # the sweep
     python scripts/train_fashion_optimizers.py --lr-scaling sqrt    # scaled variant
