@@ -69,7 +69,13 @@ class Config:
 
 
 def exact_correlation(x: np.ndarray, numerators: np.ndarray, denominator: int) -> list:
-    """'valid' correlation in exact rational arithmetic, as rows of `Fraction`s."""
+    """'valid' correlation in exact rational arithmetic, as rows of `Fraction`s.
+
+    Args:
+        x: the integer input, square.
+        numerators: the kernel's integer numerators, square.
+        denominator: the kernel's common denominator.
+    """
     k = numerators.shape[0]
     side = output_size(x.shape[0], k)
     return [
@@ -164,7 +170,15 @@ def convolution_checks(exact_float: np.ndarray, found: dict, asymmetric: dict) -
 
 
 def heatmap(ax, values, title: str, labels, vmax: float) -> None:
-    """Values as colours on [0, vmax], with `labels` written in each cell."""
+    """Values as colours on [0, vmax], with `labels` written in each cell.
+
+    Args:
+        ax: the matplotlib axes.
+        values: the 2-D array shown.
+        title: the axes' title.
+        labels: the text of each cell, same shape as `values`.
+        vmax: the value of the brightest colour.
+    """
     ax.imshow(values, cmap="viridis", vmin=0, vmax=vmax)
     ax.grid(False)
     ax.set_xticks(range(values.shape[1]))
@@ -193,7 +207,11 @@ def plot_heatmaps(z: np.ndarray):
 
 
 def plot_directional(panels: list[tuple[np.ndarray, str]]):
-    """Grey-scale images in [0, 1], one titled panel each."""
+    """Grey-scale images in [0, 1], one titled panel each.
+
+    Args:
+        panels: (image, title) pairs, left to right.
+    """
     fig, axes = new_figure(ncols=len(panels), width=2.7, height=2.9)
     for ax, (values, title) in zip(axes, panels, strict=True):
         ax.imshow(values, cmap="gray_r", vmin=0, vmax=1)

@@ -221,7 +221,18 @@ def read_run(root: Path, name: str) -> dict:
 
 
 def train_runs(config: Config, split, recipe: Recipe, strides, seeds, root: Path):
-    """Trains every (seed, stride) of `recipe` not yet written, saving weights per epoch."""
+    """Trains every (seed, stride) of `recipe` not yet written, saving weights per epoch.
+
+    A run is skipped when its result file and its last epoch's weights exist.
+
+    Args:
+        config: the settings.
+        split: the data (a `tfcnn.training.experiments.Split`).
+        recipe: how to train.
+        strides: the strides to train.
+        seeds: the seeds to train.
+        root: the results folder.
+    """
     for seed in seeds:
         for stride in strides:
             name = run_name(config.backend, recipe, stride, seed)
@@ -260,6 +271,11 @@ def search_recipes(config: Config, split, root: Path) -> Recipe:
     epochs (early stopping on validation). The plain recipe of the same
     stride and seed is listed for reference, not chosen. The test set is not
     used. Writes `search_<backend>.json` with a table and `chosen_recipe`.
+
+    Args:
+        config: the settings, with the candidates and where they are trained.
+        split: the data.
+        root: the results folder.
     """
     stride, seed, candidates = (
         config.search_stride,
@@ -313,7 +329,12 @@ def search_recipes(config: Config, split, root: Path) -> Recipe:
 
 
 def chosen_recipe(root: Path, backend: str = "tensorflow") -> Recipe:
-    """The recipe `search_recipes` chose, read back from its result file."""
+    """The recipe `search_recipes` chose, read back from its result file.
+
+    Args:
+        root: the results folder.
+        backend: the backend whose search is read. Defaults to "tensorflow".
+    """
     return Recipe(**read_run(root, f"search_{backend}")["chosen_recipe"])
 
 
@@ -353,7 +374,20 @@ def parameter_counts(config: Config, root: Path) -> None:
 def evaluate_epoch(
     config: Config, split, recipe: Recipe, stride: int, seed: int, epoch: int
 ) -> dict:
-    """Metrics of the weights saved after `epoch` on all three sets, and test predictions."""
+    """Metrics of the weights saved after `epoch` on all three sets, and test predictions.
+
+    Args:
+        config: the settings.
+        split: the data.
+        recipe: the recipe the run was trained with.
+        stride: the run's stride.
+        seed: the run's seed.
+        epoch: the epoch whose saved weights are loaded, counted from 1.
+
+    Returns:
+        `train`, `val` and `test` (each `accuracy` and `loss`),
+        `test_probabilities` and `test_predicted`.
+    """
     model = build(config, stride, recipe.dropout)
     model.load_weights(
         checkpoint_dir(config, recipe, stride, seed) / f"epoch{epoch}.weights.h5"
@@ -551,7 +585,13 @@ def plot_confusions(
 
 
 def compare_recipes(root: Path, backend: str, strides=(1, 2)) -> None:
-    """`recipes_<backend>.json`: the plain and the tuned recipe side by side, per stride."""
+    """`recipes_<backend>.json`: the plain and the tuned recipe side by side, per stride.
+
+    Args:
+        root: the results folder, holding both summaries of `backend`.
+        backend: the backend compared.
+        strides: the strides compared. Defaults to (1, 2).
+    """
     rows = []
     for stride in strides:
         for name in (f"summary_{backend}", f"summary_{backend}_tuned"):
@@ -594,6 +634,10 @@ def compare_backends(root: Path, strides=(1, 2)) -> None:
     """`backends.json`: both backends' plain summaries, and validation accuracy by epoch.
 
     Does nothing until both backends have a summary.
+
+    Args:
+        root: the results folder.
+        strides: the strides compared. Defaults to (1, 2).
     """
     summaries = {}
     for backend in BACKENDS:

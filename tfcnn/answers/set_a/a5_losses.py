@@ -59,7 +59,12 @@ class Config:
 
 
 def best_constant(loss, data) -> float:
-    """The constant c that minimises `loss(data, c)`."""
+    """The constant c that minimises `loss(data, c)`, searched between min and max.
+
+    Args:
+        loss: a loss `loss(y, y_hat)` of two arrays.
+        data: the values fitted.
+    """
     data = np.asarray(data)
     return float(
         optimize.minimize_scalar(
@@ -72,7 +77,11 @@ def best_constant(loss, data) -> float:
 
 
 def margin_table(curves: dict) -> dict:
-    """Per margin loss: is it above the 0-1 loss, its slope at 0, is it calibrated."""
+    """Per margin loss: is it above the 0-1 loss, its slope at 0, is it calibrated.
+
+    Args:
+        curves: `tfcnn.analysis.losses.margin_curves` of a range of margins.
+    """
     rows = []
     for name in MARGIN_LOSSES:
         if name == "0-1":
@@ -99,7 +108,16 @@ def margin_table(curves: dict) -> dict:
 
 
 def outlier_fits(data: np.ndarray, huber_delta: float, wide_delta: float) -> dict:
-    """The best constant under MSE, MAE and Huber at two thresholds."""
+    """The best constant under MSE, MAE and Huber at two thresholds.
+
+    Args:
+        data: the values fitted.
+        huber_delta: the first Huber threshold.
+        wide_delta: the second one.
+
+    Returns:
+        Loss name -> its best constant.
+    """
     return {
         "MSE (→ mean)": best_constant(mse, data),
         "MAE (→ median)": best_constant(mae, data),
@@ -113,7 +131,13 @@ def outlier_fits(data: np.ndarray, huber_delta: float, wide_delta: float) -> dic
 
 
 def plot_losses(m: np.ndarray, curves: dict, huber_delta: float):
-    """Regression losses against the residual, margin losses against the margin."""
+    """Regression losses against the residual, margin losses against the margin.
+
+    Args:
+        m: the margins plotted.
+        curves: the margin losses at `m`, by name.
+        huber_delta: the threshold of the Huber curve.
+    """
     fig, (left, right) = new_figure(ncols=2, width=5.0, height=3.6)
     r = np.linspace(-3, 3, 601)
     left.plot(r, r**2, label="MSE: r²")
@@ -147,7 +171,12 @@ def plot_losses(m: np.ndarray, curves: dict, huber_delta: float):
 
 
 def run_losses(config: Config, root: Path) -> None:
-    """Writes `a5/losses.json` (margin and outlier tables) and `a5/losses.png`."""
+    """Writes `a5/losses.json` (margin and outlier tables) and `a5/losses.png`.
+
+    Args:
+        config: the settings.
+        root: the results folder.
+    """
     started = time.perf_counter()
     m = np.linspace(*config.margin_range, config.points)
     curves = margin_curves(m)

@@ -85,7 +85,16 @@ class Config:
 
 
 def learning_rate(config: Config, optimizer: str, batch_size: int) -> float:
-    """The base rate, scaled by B/B0 ('linear'), sqrt(B/B0) ('sqrt') or not ('none')."""
+    """The base rate, scaled by B/B0 ('linear'), sqrt(B/B0) ('sqrt') or not ('none').
+
+    Args:
+        config: the sweep (base rates, base batch size B0, `lr_scaling`).
+        optimizer: "sgd" or "rmsprop".
+        batch_size: the batch size B.
+
+    Raises:
+        ValueError: `config.lr_scaling` is none of `SCALINGS`.
+    """
     if config.lr_scaling not in SCALINGS:
         raise ValueError(
             f"lr_scaling must be one of {SCALINGS}, got {config.lr_scaling!r}."
@@ -106,7 +115,13 @@ def activation_megabytes(batch_size: int, side: int = 24, filters: int = 32) -> 
 
 
 def run_sweep(config: Config, split, root: Path) -> None:
-    """Trains every (seed, batch size, optimiser) not yet written under `root`."""
+    """Trains every (seed, batch size, optimiser) not yet written under `root`.
+
+    Args:
+        config: the sweep.
+        split: the data (a `tfcnn.training.experiments.Split`).
+        root: the results folder.
+    """
     for seed in config.seeds:
         for batch in config.batch_sizes:
             for optimizer in config.optimizers:
@@ -141,6 +156,13 @@ def read_sweep(config: Config, root: Path) -> tuple[dict, dict]:
 
     A sweep cut short leaves some seeds missing: those written are used, and
     `seeds` says which.
+
+    Args:
+        config: the sweep.
+        root: the results folder.
+
+    Raises:
+        FileNotFoundError: an (optimiser, batch) has no run at all.
     """
     runs, seeds = {}, {}
     for optimizer in config.optimizers:
@@ -168,6 +190,10 @@ def summarise_sweep(config: Config, root: Path) -> dict:
     measure on a shared machine (wall time also counts waiting for the CPU);
     `cpu_by_batch` pools both optimisers, whose own update is a tiny share
     of an epoch's work.
+
+    Args:
+        config: the sweep.
+        root: the results folder, holding the runs.
 
     Returns:
         The runs of each (optimiser, batch), as `read_sweep` gives them.
@@ -231,7 +257,15 @@ def summarise_sweep(config: Config, root: Path) -> dict:
 
 
 def pooled_timing(pooled: list[dict]) -> dict:
-    """Epoch times of runs at one batch size, per epoch and per update."""
+    """Epoch times of runs at one batch size, per epoch and per update.
+
+    Args:
+        pooled: `train_epochs` runs of one batch size (any optimiser).
+
+    Returns:
+        `epoch_timing`'s figures, `cpu_milliseconds_per_update` (None
+        without CPU time) and `runs_with_cpu_time`.
+    """
     timing = epoch_timing(pooled, pooled[0]["n_train"])
     updates = pooled[0]["updates_per_epoch"]
     per_epoch = timing["epoch_cpu_seconds"]
@@ -354,7 +388,14 @@ def plot_speed(runs: dict, optimizers, batch_sizes, labels: dict):
 
 
 def run_optimizers(config: Config, root: Path, summarise_only: bool = False) -> None:
-    """Runs the sweep (unless `summarise_only`), then writes its summary and figures."""
+    """Runs the sweep (unless `summarise_only`), then writes its summary and figures.
+
+    Args:
+        config: the sweep.
+        root: the results folder.
+        summarise_only: only summarise the runs already written.
+            Defaults to False.
+    """
     if not summarise_only:
         use_strategy(config.distribute)
         split = load_fashion_split(
