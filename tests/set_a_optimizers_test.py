@@ -18,8 +18,10 @@ from tfcnn.answers.set_a.a6_optimizers import (
     plot_sweep_curves,
     read_sweep,
     run_name,
+    run_sweep,
     summarise_sweep,
 )
+from tfcnn.training.experiments import Split
 
 
 def sweep_config(**changes) -> Config:
@@ -125,6 +127,28 @@ class SummaryTest(tf.test.TestCase):
         for plot in (plot_sweep_curves, plot_speed):
             fig = plot(runs, config.optimizers, config.batch_sizes, LABELS)
             self.assertNotEmpty(fig.axes)
+
+    def test_a_sweep_trains_each_run_once_and_records_its_setting(self):
+        rng = np.random.default_rng(0)
+        y = np.arange(40) % 10
+        x = rng.random((40, 28, 28, 1)).astype(np.float32)
+        split = Split(x, y, x[:20], y[:20], x[:20], y[:20], tuple("abcdefghij"))
+        root = Path(self.get_temp_dir())
+        config = dataclasses.replace(
+            Config().quick(), batch_sizes=(8, 40), epochs=1, lr_scaling="linear"
+        )
+        run_sweep(config, split, root)
+        run = json.loads((root / "a6" / "rmsprop_b40_linear_seed0.json").read_text())
+        self.assertEqual(run["updates_per_epoch"], 1)
+        self.assertEqual(run["n_train"], 40)
+        self.assertAllClose(run["learning_rate"], 0.001 * 40 / 32)
+        self.assertEqual(run["meta"]["config"]["train_size"], 2000)
+        written = {p: p.stat().st_mtime_ns for p in (root / "a6").glob("*.json")}
+        self.assertLen(written, 4)
+        run_sweep(config, split, root)  # all written: nothing is trained again
+        self.assertEqual(
+            written, {p: p.stat().st_mtime_ns for p in (root / "a6").glob("*.json")}
+        )
 
     def test_a_group_without_runs_is_an_error(self):
         with self.assertRaisesRegex(FileNotFoundError, "run the sweep"):
