@@ -17,9 +17,9 @@ from tfcnn.answers.set_a.a6_optimizers import (
     plot_speed,
     plot_sweep_curves,
     read_sweep,
-    run_name,
     run_sweep,
     summarise_sweep,
+    sweep_run_name,
 )
 from tfcnn.training.experiments import Split
 
@@ -83,7 +83,7 @@ class SummaryTest(tf.test.TestCase):
     def write(self, root, optimizer, batch, seed, run):
         folder = root / "a6"
         folder.mkdir(parents=True, exist_ok=True)
-        name = run_name(optimizer, batch, "none", seed)
+        name = sweep_run_name(optimizer, batch, "none", seed)
         (folder / f"{name}.json").write_text(json.dumps(run))
 
     def test_summary_means_spreads_and_missing_seeds(self):

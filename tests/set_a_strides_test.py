@@ -13,12 +13,12 @@ import tensorflow as tf
 from tfcnn.answers.set_a.a3_a4_strides import (
     Config,
     Recipe,
-    build,
+    build_stride_model,
     checkpoint_dir,
     chosen_recipe,
     compare_recipes,
-    run_name,
     search_recipes,
+    stride_run_name,
     summarise_strides,
     train_runs,
 )
@@ -58,8 +58,10 @@ def tiny_split(n=60, seed=0) -> Split:
 class RecipeAndModelTest(tf.test.TestCase):
     def test_names_and_description(self):
         plain, tuned = Recipe(), Recipe("aug", 20, max_shift=2, flip=True, dropout=0.5)
-        self.assertEqual(run_name("torch", plain, 2, 1), "torch_stride2_seed1")
-        self.assertEqual(run_name("torch", tuned, 2, 1), "torch_aug_stride2_seed1")
+        self.assertEqual(stride_run_name("torch", plain, 2, 1), "torch_stride2_seed1")
+        self.assertEqual(
+            stride_run_name("torch", tuned, 2, 1), "torch_aug_stride2_seed1"
+        )
         config = tiny_config(checkpoints="ck")
         self.assertEqual(
             checkpoint_dir(config, tuned, 1, 0), Path("ck/tensorflow/aug_stride1_seed0")
@@ -72,7 +74,10 @@ class RecipeAndModelTest(tf.test.TestCase):
     def test_dropout_adds_no_parameters_and_is_the_identity_at_inference(self):
         config = Config()
         for stride, total in ((1, 185_162), (2, 46_922)):  # 832 + 32n²·10 + 10
-            plain, dropped = build(config, stride), build(config, stride, dropout=0.5)
+            plain, dropped = (
+                build_stride_model(config, stride),
+                build_stride_model(config, stride, dropout=0.5),
+            )
             self.assertEqual(plain.count_params(), total)
             self.assertEqual(dropped.count_params(), total)
             dropped.set_weights(plain.get_weights())
@@ -125,7 +130,9 @@ class SearchAndSummaryTest(tf.test.TestCase):
             r.name: max(
                 row["val_accuracy"]
                 for row in json.loads(
-                    (root / f"a3/{run_name('tensorflow', r, 2, 0)}.json").read_text()
+                    (
+                        root / f"a3/{stride_run_name('tensorflow', r, 2, 0)}.json"
+                    ).read_text()
                 )["history"]
             )
             for r in candidates
@@ -142,7 +149,7 @@ class SearchAndSummaryTest(tf.test.TestCase):
             histories = [
                 json.loads(
                     (
-                        root / f"a3/{run_name('tensorflow', recipe, 2, k)}.json"
+                        root / f"a3/{stride_run_name('tensorflow', recipe, 2, k)}.json"
                     ).read_text()
                 )["history"]
                 for k in config.seeds
@@ -152,7 +159,7 @@ class SearchAndSummaryTest(tf.test.TestCase):
             # The test accuracy is that of the weights saved at the chosen epoch.
             found = []
             for k in config.seeds:
-                model = build(config, 2, recipe.dropout)
+                model = build_stride_model(config, 2, recipe.dropout)
                 model.load_weights(
                     checkpoint_dir(config, recipe, 2, k)
                     / f"epoch{entry['chosen_epoch']}.weights.h5"

@@ -171,7 +171,7 @@ class Config:
         return Recipe(epochs=self.max_epochs)
 
 
-def build(
+def build_stride_model(
     config: Config, stride: int, dropout: float = 0.0, padding: str | None = None
 ):
     """The network at `stride`; with `dropout`, a Dropout layer before the dense one.
@@ -200,7 +200,7 @@ def build(
     return keras.Model(model.input, model.get_layer("logits")(dropped), name=model.name)
 
 
-def run_name(backend: str, recipe: Recipe, stride: int, seed: int) -> str:
+def stride_run_name(backend: str, recipe: Recipe, stride: int, seed: int) -> str:
     """`<backend>_stride<S>_seed<K>` for the plain recipe, else with the recipe's name."""
     variant = "" if recipe.name == "plain" else f"{recipe.name}_"
     return f"{backend}_{variant}stride{stride}_seed{seed}"
@@ -208,7 +208,7 @@ def run_name(backend: str, recipe: Recipe, stride: int, seed: int) -> str:
 
 def checkpoint_dir(config: Config, recipe: Recipe, stride: int, seed: int) -> Path:
     """`<checkpoints>/<backend>/[<recipe>_]stride<S>_seed<K>`: one run's weights."""
-    name = run_name(config.backend, recipe, stride, seed)
+    name = stride_run_name(config.backend, recipe, stride, seed)
     return Path(config.checkpoints) / config.backend / name.split("_", 1)[1]
 
 
@@ -235,7 +235,7 @@ def train_runs(config: Config, split, recipe: Recipe, strides, seeds, root: Path
     """
     for seed in seeds:
         for stride in strides:
-            name = run_name(config.backend, recipe, stride, seed)
+            name = stride_run_name(config.backend, recipe, stride, seed)
             folder = checkpoint_dir(config, recipe, stride, seed)
             last = folder / f"epoch{recipe.epochs}.weights.h5"
             if (Path(root) / RESULT_ID / f"{name}.json").exists() and last.exists():
@@ -244,7 +244,7 @@ def train_runs(config: Config, split, recipe: Recipe, strides, seeds, root: Path
             print(f"--- {name}: {recipe.describe()}", flush=True)
             set_seed(seed)
             run = train_epochs(
-                build(config, stride, recipe.dropout),
+                build_stride_model(config, stride, recipe.dropout),
                 split,
                 epochs=recipe.epochs,
                 batch_size=config.batch_size,
@@ -286,7 +286,7 @@ def search_recipes(config: Config, split, root: Path) -> Recipe:
     rows, scores = [], {}
     for recipe in (plain, *candidates):
         train_runs(config, split, recipe, [stride], [seed], root)
-        name = run_name(config.backend, recipe, stride, seed)
+        name = stride_run_name(config.backend, recipe, stride, seed)
         history = read_run(root, name)["history"]
         epoch = best_epoch([history])
         row = history[epoch - 1]
@@ -344,7 +344,7 @@ def parameter_counts(config: Config, root: Path) -> None:
     k, filters = config.kernel_size, config.filters
     for padding in ("valid", "same"):
         for stride in config.strides:
-            model = build(config, stride, padding=padding)
+            model = build_stride_model(config, stride, padding=padding)
             side = (
                 output_size(28, k, 0, stride)
                 if padding == "valid"
@@ -388,7 +388,7 @@ def evaluate_epoch(
         `train`, `val` and `test` (each `accuracy` and `loss`),
         `test_probabilities` and `test_predicted`.
     """
-    model = build(config, stride, recipe.dropout)
+    model = build_stride_model(config, stride, recipe.dropout)
     model.load_weights(
         checkpoint_dir(config, recipe, stride, seed) / f"epoch{epoch}.weights.h5"
     )
@@ -429,7 +429,9 @@ def summarise_strides(
     backend, names = config.backend, split.class_names
     suffix = summary_name(backend, recipe).removeprefix(f"summary_{backend}")
     runs = {
-        s: [read_run(root, run_name(backend, recipe, s, k)) for k in config.seeds]
+        s: [
+            read_run(root, stride_run_name(backend, recipe, s, k)) for k in config.seeds
+        ]
         for s in config.strides
     }
     summary = {

@@ -104,7 +104,7 @@ def learning_rate(config: Config, optimizer: str, batch_size: int) -> float:
     return config.base_learning_rates[optimizer] * factor
 
 
-def run_name(optimizer: str, batch_size: int, scaling: str, seed: int) -> str:
+def sweep_run_name(optimizer: str, batch_size: int, scaling: str, seed: int) -> str:
     """`<optimizer>_b<batch>_<scaling>_seed<S>`, the file name of one run."""
     return f"{optimizer}_b{batch_size}_{scaling}_seed{seed}"
 
@@ -125,7 +125,7 @@ def run_sweep(config: Config, split, root: Path) -> None:
     for seed in config.seeds:
         for batch in config.batch_sizes:
             for optimizer in config.optimizers:
-                name = run_name(optimizer, batch, config.lr_scaling, seed)
+                name = sweep_run_name(optimizer, batch, config.lr_scaling, seed)
                 if (Path(root) / RESULT_ID / f"{name}.json").exists():
                     print(f"--- {name}: already written, skipped", flush=True)
                     continue
@@ -169,7 +169,7 @@ def read_sweep(config: Config, root: Path) -> tuple[dict, dict]:
         for batch in config.batch_sizes:
             found = {}
             for seed in config.seeds:
-                name = run_name(optimizer, batch, config.lr_scaling, seed)
+                name = sweep_run_name(optimizer, batch, config.lr_scaling, seed)
                 path = Path(root) / RESULT_ID / f"{name}.json"
                 if path.exists():
                     found[seed] = json.loads(path.read_text())
