@@ -1,4 +1,4 @@
-"""tfcnn.analysis.losses against Keras' losses, tf.GradientTape and hand arithmetic (set A, A5)."""
+"""A5: tfcnn.analysis.losses against Keras, tf.GradientTape and hand arithmetic; its tables."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfcnn.analysis import losses
+from tfcnn.answers.set_a.a5_losses import best_constant, margin_table, outlier_fits
 
 
 class RegressionLossTest(tf.test.TestCase):
@@ -119,6 +120,28 @@ class MarginLossTest(tf.test.TestCase):
         self.assertAllEqual(
             losses.MARGIN_LOSSES["0-1"](np.array([-1.0, 0.0, 0.5])), [1.0, 1.0, 0.0]
         )
+
+
+class AnswerTablesTest(tf.test.TestCase):
+    def test_best_constants_are_the_mean_the_median_and_between(self):
+        data = np.array([1.0, 2.0, 3.0, 4.0, 100.0])
+        fits = outlier_fits(data, 1.0, 10.0)
+        self.assertAllClose(fits["MSE (→ mean)"], 22.0, atol=1e-6)
+        self.assertAllClose(fits["MAE (→ median)"], 3.0, atol=1e-6)
+        # Huber's c solves sum(clip(x - c, -δ, δ)) = 0: the outlier pulls by δ
+        # at most. δ = 1: -1 - 1 + 0 + 1 + 1 = 0 at c = 3; δ = 10: at c = 5,
+        # -4 - 3 - 2 - 1 + 10 = 0.
+        self.assertAllClose(fits["Huber, δ = 1"], 3.0, atol=1e-6)
+        self.assertAllClose(fits["Huber, δ = 10"], 5.0, atol=1e-6)
+        self.assertAllClose(best_constant(losses.mse, [2.0, 4.0]), 3.0, atol=1e-6)
+
+    def test_margin_table_marks_each_surrogate(self):
+        m = np.linspace(-2, 3, 2001)
+        table = margin_table(losses.margin_curves(m))
+        rows = {row[0]: row for row in table["rows"]}
+        self.assertNotIn("0-1", rows)
+        self.assertLen(rows, len(losses.MARGIN_LOSSES) - 1)
+        self.assertEqual(rows["hinge"][1:], ["yes", "-1.000", "yes"])
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""tfcnn.answers.set_a.strides / fashion_report: recipes, the dropout model, search and summary."""
+"""tfcnn.answers.set_a.a3_a4_strides: recipes, the dropout model, search and summary."""
 
 from __future__ import annotations
 
@@ -10,36 +10,35 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfcnn.answers.set_a.strides import (
+from tfcnn.answers.set_a.a3_a4_strides import (
+    Config,
     Recipe,
-    build,
+    build_stride_model,
     checkpoint_dir,
     chosen_recipe,
-    run_name,
+    compare_recipes,
     search_recipes,
+    stride_run_name,
+    summarise_strides,
     train_runs,
 )
-from tfcnn.answers.set_a.strides_report import compare_recipes, summarise
 from tfcnn.training.epochs import accuracy_and_loss, predict_probabilities
 from tfcnn.training.experiments import Split
 
 
-@dataclasses.dataclass
-class TinyConfig:
-    strides: tuple = (1, 2)
-    padding: str = "valid"
-    filters: int = 2
-    kernel_size: int = 5
-    optimizer: str = "adam"
-    learning_rate: float = 0.01
-    batch_size: int = 32
-    max_epochs: int = 2
-    seeds: tuple = (0, 1)
-    split_seed: int = 0
-    train_eval_size: int = 30
-    examples_shown: int = 4
-    backend: str = "tensorflow"
-    checkpoints: str = ""
+def tiny_config(**changes) -> Config:
+    """The smoke run's settings with a 2-filter network, for 60-image data."""
+    return dataclasses.replace(
+        Config().quick(),
+        filters=2,
+        learning_rate=0.01,
+        batch_size=32,
+        seeds=(0, 1),
+        train_eval_size=30,
+        examples_shown=4,
+        backend="tensorflow",
+        **changes,
+    )
 
 
 def tiny_split(n=60, seed=0) -> Split:
@@ -59,9 +58,11 @@ def tiny_split(n=60, seed=0) -> Split:
 class RecipeAndModelTest(tf.test.TestCase):
     def test_names_and_description(self):
         plain, tuned = Recipe(), Recipe("aug", 20, max_shift=2, flip=True, dropout=0.5)
-        self.assertEqual(run_name("torch", plain, 2, 1), "torch_stride2_seed1")
-        self.assertEqual(run_name("torch", tuned, 2, 1), "torch_aug_stride2_seed1")
-        config = TinyConfig(checkpoints="ck")
+        self.assertEqual(stride_run_name("torch", plain, 2, 1), "torch_stride2_seed1")
+        self.assertEqual(
+            stride_run_name("torch", tuned, 2, 1), "torch_aug_stride2_seed1"
+        )
+        config = tiny_config(checkpoints="ck")
         self.assertEqual(
             checkpoint_dir(config, tuned, 1, 0), Path("ck/tensorflow/aug_stride1_seed0")
         )
@@ -71,9 +72,12 @@ class RecipeAndModelTest(tf.test.TestCase):
         self.assertEqual(plain.describe(), "10 epochs")
 
     def test_dropout_adds_no_parameters_and_is_the_identity_at_inference(self):
-        config = TinyConfig(filters=32)
+        config = Config()
         for stride, total in ((1, 185_162), (2, 46_922)):  # 832 + 32n²·10 + 10
-            plain, dropped = build(config, stride), build(config, stride, dropout=0.5)
+            plain, dropped = (
+                build_stride_model(config, stride),
+                build_stride_model(config, stride, dropout=0.5),
+            )
             self.assertEqual(plain.count_params(), total)
             self.assertEqual(dropped.count_params(), total)
             dropped.set_weights(plain.get_weights())
@@ -88,23 +92,47 @@ class RecipeAndModelTest(tf.test.TestCase):
             self.assertNotAllClose(training, expected)
 
 
+class ConfigTest(tf.test.TestCase):
+    def test_quick_is_a_small_run_of_the_same_experiment(self):
+        full = Config(seeds=(3, 4))
+        quick = full.quick()
+        self.assertEqual(quick.seeds, (3,))
+        self.assertEqual(quick.plain(), Recipe(epochs=2))
+        self.assertEqual([r.epochs for r in quick.candidates], [2, 2])
+        self.assertEqual(
+            [dataclasses.replace(r, epochs=20) for r in quick.candidates],
+            list(full.candidates[:2]),
+        )
+        self.assertEqual(quick.train_size, 2000)
+        self.assertIsNone(full.train_size)
+        self.assertTrue(quick.checkpoints.startswith("runs/quick/"))
+        self.assertEqual(full.plain(), Recipe(epochs=10))
+
+
 class SearchAndSummaryTest(tf.test.TestCase):
     def test_search_chooses_on_validation_and_summary_uses_the_chosen_epoch(self):
         root = Path(self.get_temp_dir())
         # One stride keeps the test short; the search runs seed 0, the rest seed 1.
-        config = TinyConfig(strides=(2,), checkpoints=str(root / "checkpoints"))
-        split = tiny_split()
         candidates = (
             Recipe("slow", 2, dropout=0.5, cosine_decay=True),
             Recipe("shifted", 3, max_shift=1, weight_decay=0.01),
         )
-        chosen = search_recipes(config, split, candidates, 2, 0, root)
+        config = tiny_config(
+            strides=(2,),
+            checkpoints=str(root / "checkpoints"),
+            candidates=candidates,
+            search_stride=2,
+        )
+        split = tiny_split()
+        chosen = search_recipes(config, split, root)
         search = json.loads((root / "a3/search_tensorflow.json").read_text())
         best = {
             r.name: max(
                 row["val_accuracy"]
                 for row in json.loads(
-                    (root / f"a3/{run_name('tensorflow', r, 2, 0)}.json").read_text()
+                    (
+                        root / f"a3/{stride_run_name('tensorflow', r, 2, 0)}.json"
+                    ).read_text()
                 )["history"]
             )
             for r in candidates
@@ -114,14 +142,14 @@ class SearchAndSummaryTest(tf.test.TestCase):
         self.assertEqual(chosen_recipe(root), chosen)
         self.assertLen(search["table"]["rows"], 3)  # plain reference + candidates
 
-        for recipe in (Recipe(epochs=config.max_epochs), chosen):
+        for recipe in (config.plain(), chosen):
             train_runs(config, split, recipe, config.strides, config.seeds, root)
-            summary = summarise(config, split, recipe, root, examples=False)
+            summary = summarise_strides(config, split, recipe, root, examples=False)
             entry = summary["stride2"]
             histories = [
                 json.loads(
                     (
-                        root / f"a3/{run_name('tensorflow', recipe, 2, k)}.json"
+                        root / f"a3/{stride_run_name('tensorflow', recipe, 2, k)}.json"
                     ).read_text()
                 )["history"]
                 for k in config.seeds
@@ -131,7 +159,7 @@ class SearchAndSummaryTest(tf.test.TestCase):
             # The test accuracy is that of the weights saved at the chosen epoch.
             found = []
             for k in config.seeds:
-                model = build(config, 2, recipe.dropout)
+                model = build_stride_model(config, 2, recipe.dropout)
                 model.load_weights(
                     checkpoint_dir(config, recipe, 2, k)
                     / f"epoch{entry['chosen_epoch']}.weights.h5"
