@@ -7,6 +7,13 @@ from absl.testing import parameterized
 
 from tfcnn.analysis import theory
 from tfcnn.analysis.conv import correlate2d
+from tfcnn.answers.set_b.b2_2_b2_3_b2_5_theory import (
+    Config,
+    least_squares_checks,
+    separable_costs,
+    separable_equality,
+    softmax_checks,
+)
 
 
 class SoftmaxTest(tf.test.TestCase, parameterized.TestCase):
@@ -250,6 +257,65 @@ class EdgeFilterTest(tf.test.TestCase):
             vertical, np.full((4, 4), 6.0)
         )  # 3 rows * (+1 * 2 columns apart)
         self.assertAllClose(horizontal, np.zeros((4, 4)))
+
+
+class AnswerTest(tf.test.TestCase):
+    def setUp(self):
+        super().setUp()
+        self.config = Config(trials=10, gd_steps=2000).quick()
+
+    def test_quick_keeps_the_seed_and_shrinks_the_grids(self):
+        config = Config(seed=3).quick()
+        self.assertEqual((config.seed, config.trials, config.conv_size), (3, 20, 8))
+        self.assertEqual(config.kernel_sizes, (3,))
+
+    def test_closed_forms_match_and_y_hat_minus_y_fails_unnormalised(self):
+        result = softmax_checks(self.config, np.random.default_rng(0))
+        self.assertEqual(result["trials"], 20)
+        diffs = result["max_abs_diff"]
+        for key in ("jacobian", "grad_one_hot", "grad_soft", "grad_unnormalised"):
+            self.assertLess(diffs[key], 1e-12, key)
+        self.assertLess(diffs["jacobian_column_sums"], 1e-12)
+        # Targets summing to more or less than one: y_hat - y is off, and so is
+        # TensorFlow's fused op, by the same amount.
+        self.assertGreater(diffs["y_hat_minus_y_unnormalised"], 0.1)
+        self.assertAllClose(
+            diffs["tf_fused_op_unnormalised"], diffs["y_hat_minus_y_unnormalised"]
+        )
+
+    def test_least_squares_designs(self):
+        results, runs = least_squares_checks(self.config, np.random.default_rng(0))
+        full, fewer = results["full_rank"], results["fewer_samples"]
+        self.assertIsNone(full["normal_equations_error"])
+        self.assertLess(full["normal_vs_lstsq"], 1e-10)
+        self.assertLess(full["gd_vs_solution"], 1e-8)
+        for name in ("duplicated_feature", "fewer_samples"):
+            self.assertIn("singular", results[name]["normal_equations_error"])
+            self.assertIsNone(results[name]["normal_vs_lstsq"])
+            self.assertLess(results[name]["pinv_vs_lstsq"], 1e-10)
+        self.assertEqual(fewer["shape"], [3, 5])
+        self.assertAllClose(fewer["other_minimiser_mse"], fewer["mse_at_solution"])
+        self.assertLess(fewer["norms"]["pinv"], fewer["norms"]["other"])
+        self.assertLen(results["table"]["rows"], 3)
+        self.assertEqual(
+            list(runs),
+            ["full rank", "a derived feature (x0 + x1)", "fewer samples than features"],
+        )
+        self.assertLen(runs["full rank"]["loss_gap"], 2001)
+
+    def test_separable_equals_depthwise_then_pointwise(self):
+        result = separable_equality(np.random.default_rng(0))
+        self.assertEqual(result["cases"], 3)
+        self.assertLess(result["max_abs_diff"], 1e-4)
+
+    def test_separable_costs_match_keras_and_the_profiler(self):
+        costs = separable_costs(self.config)
+        self.assertEqual(costs["cases"], 4)  # k = 3; M, N in (8, 16)
+        self.assertEqual(costs["mismatches"], 0)
+        self.assertLen(costs["page_table"]["rows"], 2)  # M == N only
+        k, m, n, p_std, p_sep = costs["table"]["rows"][0][:5]
+        self.assertEqual((k, m, n), (3, 8, 8))
+        self.assertEqual((p_std, p_sep), (9 * 8 * 8, 9 * 8 + 8 * 8))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 RESULTS_ENV = "TFCNN_RESULTS_DIR"
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def results_dir() -> Path:
@@ -88,6 +88,23 @@ def _cpu_name() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def cpu_flags(cpuinfo: str | None = None) -> set[str]:
+    """The feature flags of the first CPU in /proc/cpuinfo (empty if unreadable).
+
+    Args:
+        cpuinfo: the text of /proc/cpuinfo; None reads the file. Defaults to None.
+    """
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return set()
+    for line in cpuinfo.splitlines():
+        if line.startswith("flags"):
+            return set(line.split(":", 1)[1].split())
+    return set()
 
 
 def versions() -> dict:
