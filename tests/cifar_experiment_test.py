@@ -18,7 +18,9 @@ from tfcnn.answers.set_b.b2_4_b2_5_cifar import (
     summarise_cifar,
     variant_name,
 )
-from tfcnn.results import write_result
+from tfcnn.data.datasets import ImageDataset
+from tfcnn.results import read_result, write_result
+from tfcnn.training.checkpoints import TrainingBackup
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "train_cifar10.py"
 
@@ -201,6 +203,54 @@ class MainTest(tf.test.TestCase):
         self.assertEqual((config.seeds, config.epochs), ((5,), 2))
         self.assertEqual(root, Path("runs/quick"))
         self.assertFalse(resume)
+
+
+def tiny_cifar(seed=0) -> ImageDataset:
+    """Ten classes of 32x32 images, each a colour with noise: a CIFAR-10 stand-in."""
+    rng = np.random.default_rng(seed)
+    colours = rng.uniform(0, 255, size=(10, 3))
+
+    def images(per_class):
+        labels = np.repeat(np.arange(10), per_class)
+        noise = rng.normal(0, 20, size=(len(labels), 32, 32, 3))
+        pixels = np.clip(colours[labels][:, None, None, :] + noise, 0, 255)
+        return pixels.astype(np.uint8), labels
+
+    (x_train, y_train), (x_test, y_test) = images(8), images(2)
+    names = tuple(f"class {i}" for i in range(10))
+    return ImageDataset("cifar10", x_train, y_train, x_test, y_test, names, "memory")
+
+
+class RunCifarTest(tf.test.TestCase):
+    def test_runs_seeds_writes_summary_figures_and_reads_back(self):
+        root = Path(self.get_temp_dir()) / "results"
+        config = Config(widths=(8, 8, 8), epochs=1, batch_size=16, precision="float32",
+                        whitening_images=64, val_fraction=0.25, seeds=(0, 1))  # fmt: skip
+
+        def backups():
+            checkpoints = Path(self.get_temp_dir()) / "checkpoints"
+            return {seed: TrainingBackup(checkpoints / str(seed)) for seed in (0, 1)}
+
+        with mock.patch.object(answer, "cached_dataset", return_value=tiny_cifar()):
+            summary = answer.run_cifar(config, backups(), root)
+            self.assertEqual(summary["seeds"], [0, 1])
+            self.assertEqual(summary["epochs_completed"], [1, 1])
+            for name in ("seed0", "seed1", "summary"):
+                self.assertTrue(
+                    (root / "b2-4" / f"standard_float32_{name}.json").is_file()
+                )
+            for name in ("curves", "confusion"):
+                self.assertTrue(
+                    (root / "b2-4" / f"standard_float32_{name}.png").is_file()
+                )
+            run = read_result("b2-4", "standard_float32_seed0", root)
+            self.assertEqual((run["train_images"], run["val_images"]), (60, 20))
+            self.assertEqual(np.sum(run["confusion_matrix"]), 20)
+            self.assertLen(summary["per_class"]["rows"], 10)
+            # With resume, both seeds are read back: nothing trains.
+            with mock.patch.object(answer, "train_one", side_effect=AssertionError):
+                again = answer.run_cifar(config, backups(), root, resume=True)
+        self.assertEqual(again["test_accuracy"], summary["test_accuracy"])
 
 
 if __name__ == "__main__":
