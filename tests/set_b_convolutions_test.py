@@ -1,6 +1,7 @@
 """Set B, B2.1: the sheet's image through edge filters; output sizes; parameter counts."""
 
 import itertools
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -19,7 +20,9 @@ from tfcnn.answers.set_b.b2_1_convolutions import (
     matrix_table,
     output_size_grid,
     parameter_grid,
+    run_convolutions,
 )
+from tfcnn.results import read_result
 
 IMAGE = SHEET_IMAGE
 
@@ -152,6 +155,18 @@ class AnswerTest(tf.test.TestCase):
         result = equivariance(seed=0)
         self.assertLess(result["conv_max_abs_diff"], 1e-12)
         self.assertGreater(result["dense_max_abs_diff"], 1.0)
+
+    def test_run_writes_the_result_and_the_figure(self):
+        root = Path(self.get_temp_dir())
+        config = Config(filters=("sobel_vertical", "0,1,0;1,-4,1;0,1,0"),
+                        mlp_image=(8, 8, 3), mlp_filters=4, mlp_hidden_units=16)  # fmt: skip
+        run_convolutions(config.quick(), root)
+        self.assertTrue((root / "b2-1" / "filters.png").is_file())
+        stored = read_result("b2-1", "convolutions", root)
+        self.assertEqual(list(stored["filters"]), list(config.filters))
+        self.assertLess(stored["max_abs_diff_vs_tf"], 1e-12)
+        self.assertEqual(stored["output_size"]["mismatch_count"], 0)
+        self.assertEqual(stored["meta"]["config"]["sizes"], [5, 8])
 
 
 if __name__ == "__main__":

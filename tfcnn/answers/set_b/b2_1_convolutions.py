@@ -96,6 +96,20 @@ def parse_filter(text: str) -> np.ndarray:
     return matrix
 
 
+def filter_bank(texts) -> dict[str, np.ndarray]:
+    """The filters named or written in `texts` (see `parse_filter`), by their text.
+
+    Raises:
+        ValueError: a text is not a filter, or the filters differ in size.
+    """
+    filters = {text: parse_filter(text) for text in texts}
+    if len({f.shape for f in filters.values()}) != 1:
+        raise ValueError(
+            "--filters: all filters must have the same size (they form one bank)."
+        )
+    return filters
+
+
 def matrix_table(matrix) -> dict:
     """A matrix as a `{"columns", "rows"}` table with row and column indices."""
     matrix = np.asarray(matrix)
@@ -109,7 +123,15 @@ def matrix_table(matrix) -> dict:
 
 
 def apply_filters(filters: dict) -> dict:
-    """Every filter with 'same' and 'valid' padding, by NumPy and by `tf.nn.conv2d`."""
+    """Every filter on `SHEET_IMAGE` with 'same' and 'valid' padding, against `tf.nn.conv2d`.
+
+    Args:
+        filters: by name, square filters of one size (see `filter_bank`).
+
+    Returns:
+        By name: the filter and each padding's output as tables, their shapes,
+        and the largest difference from TensorFlow's output.
+    """
     out = {}
     for padding in ("same", "valid"):
         by_tf = correlate_bank_tf(SHEET_IMAGE, list(filters.values()), padding=padding)
@@ -125,7 +147,12 @@ def apply_filters(filters: dict) -> dict:
 
 
 def output_size_grid(config: Config) -> dict:
-    """floor((H + 2p - k)/s) + 1 against the shape of a real Keras layer's output."""
+    """floor((H + 2p - k)/s) + 1 against the shape of a real Keras layer's output.
+
+    Args:
+        config: the grid (`sizes`, `kernels`, `paddings`, `strides`); 'same'
+            padding is checked against ceil(H/s) on the same grid.
+    """
     cases, mismatches, examples = 0, [], []
     for k, s in itertools.product(config.kernels, config.strides):
         conv = keras.layers.Conv2D(1, k, strides=s, padding="valid")
@@ -158,7 +185,11 @@ def output_size_grid(config: Config) -> dict:
 
 
 def parameter_grid(config: Config) -> dict:
-    """N(k^2 C + 1) against `count_params()`, at two image sizes (the count ignores H, W)."""
+    """N(k^2 C + 1) against `count_params()`, at two image sizes (the count ignores H, W).
+
+    Args:
+        config: the `channels` and `filter_counts`; kernels are 1, 3 and 5.
+    """
     rows, mismatches = [], 0
     for k, c, n in itertools.product((1, 3, 5), config.channels, config.filter_counts):
         formula = conv_params(k, c, n)
@@ -178,7 +209,12 @@ def parameter_grid(config: Config) -> dict:
 
 
 def cnn_vs_mlp(config: Config) -> dict:
-    """Parameters of a conv layer and of dense layers on the same image, with Keras' counts."""
+    """Parameters of a conv layer and of dense layers on the same image, with Keras' counts.
+
+    Args:
+        config: the image (`mlp_image`), the convolution's `mlp_filters` and
+            the dense layer's `mlp_hidden_units`.
+    """
     h, w, c = config.mlp_image
     n = config.mlp_filters
     candidates = {
@@ -206,7 +242,11 @@ def cnn_vs_mlp(config: Config) -> dict:
 
 
 def equivariance(seed: int) -> dict:
-    """Shifting the input shifts a convolution's output; a dense layer has no such rule."""
+    """Shifting the input shifts a convolution's output; a dense layer has no such rule.
+
+    Args:
+        seed: the seed of the random image, kernel and dense weights.
+    """
     rng = np.random.default_rng(seed)
     x, kernel = rng.normal(size=(12, 12)), rng.normal(size=(3, 3))
     shift = (2, 1)
@@ -233,7 +273,12 @@ def equivariance(seed: int) -> dict:
 
 
 def plot_filter_outputs(results: dict, names: list[str]):
-    """The image and each filter's 'same' output, numbers written in the cells."""
+    """The image and each filter's 'same' output, numbers written in the cells.
+
+    Args:
+        results: the outputs of `apply_filters`.
+        names: the filters to show, in order.
+    """
     panels = [("input image", SHEET_IMAGE)]
     for name in names:
         rows = results[name]["same"]["rows"]
@@ -256,20 +301,6 @@ def plot_filter_outputs(results: dict, names: list[str]):
         ax.set_yticks([])
         ax.grid(False)
     return fig
-
-
-def filter_bank(texts) -> dict[str, np.ndarray]:
-    """The filters named or written in `texts` (see `parse_filter`), by their text.
-
-    Raises:
-        ValueError: a text is not a filter, or the filters differ in size.
-    """
-    filters = {text: parse_filter(text) for text in texts}
-    if len({f.shape for f in filters.values()}) != 1:
-        raise ValueError(
-            "--filters: all filters must have the same size (they form one bank)."
-        )
-    return filters
 
 
 def run_convolutions(config: Config, root: Path) -> dict:

@@ -67,7 +67,15 @@ class Config:
 
 
 def softmax_checks(config: Config, rng: np.random.Generator) -> dict:
-    """Closed forms against automatic differentiation, on random logits and targets."""
+    """Closed forms against automatic differentiation, on random logits and targets.
+
+    Args:
+        config: `trials` draws of 2 to `max_classes` logits of scale `logit_scale`.
+        rng: the random draws.
+
+    Returns:
+        The number of trials and, per check, the largest difference seen.
+    """
     worst = {"jacobian": 0.0, "grad_one_hot": 0.0, "grad_soft": 0.0, "grad_unnormalised": 0.0,
              "y_hat_minus_y_unnormalised": 0.0, "tf_fused_op_unnormalised": 0.0,
              "jacobian_column_sums": 0.0}  # fmt: skip
@@ -120,8 +128,23 @@ def softmax_checks(config: Config, rng: np.random.Generator) -> dict:
     }
 
 
+def finite_or_none(value: float) -> float | None:
+    """`value` as a float, or None if it is infinite or NaN (JSON has neither)."""
+    return float(value) if np.isfinite(value) else None
+
+
 def least_squares_checks(config: Config, rng: np.random.Generator) -> tuple[dict, dict]:
-    """Normal equations, lstsq, pseudo-inverse and gradient descent on three designs."""
+    """Normal equations, lstsq, pseudo-inverse and gradient descent on three designs.
+
+    Args:
+        config: the design's `samples` x `features`, the target `noise` and
+            the `gd_steps` of gradient descent.
+        rng: the random design, weights and noise.
+
+    Returns:
+        `(results, runs)`: by design, the comparisons (and a page table);
+        by design label, the gradient-descent curves for the figure.
+    """
     n, d = config.samples, config.features
     x = rng.normal(size=(n, d))
     w_true = rng.normal(size=d)
@@ -152,7 +175,8 @@ def least_squares_checks(config: Config, rng: np.random.Generator) -> tuple[dict
             "label": label,
             "shape": list(design.shape),
             "rank": int(np.linalg.matrix_rank(design)),
-            "gram_condition_number": float(np.linalg.cond(design.T @ design)),
+            # None where X^T X is exactly singular (an infinite condition number).
+            "gram_condition_number": finite_or_none(np.linalg.cond(design.T @ design)),
             "normal_equations_error": normal_error,
             "normal_vs_lstsq": None
             if normal is None
@@ -181,7 +205,7 @@ def least_squares_checks(config: Config, rng: np.random.Generator) -> tuple[dict
     results["table"] = {
         "columns": ["design X", "n × d", "rank", "cond(XᵀX)", "normal equations vs lstsq",
                     "pinv vs lstsq", f"GD ({config.gd_steps} steps) vs solution"],
-        "rows": [[r["label"], "{} × {}".format(*r["shape"]), r["rank"], f"{r['gram_condition_number']:.3g}",
+        "rows": [[r["label"], "{} × {}".format(*r["shape"]), r["rank"], "∞" if r["gram_condition_number"] is None else f"{r['gram_condition_number']:.3g}",
                   "singular" if r["normal_vs_lstsq"] is None else f"{r['normal_vs_lstsq']:.1e}",
                   f"{r['pinv_vs_lstsq']:.1e}", f"{r['gd_vs_solution']:.1e}"] for name, r in results.items()],
     }  # fmt: skip
@@ -209,7 +233,11 @@ def plot_gradient_descent(runs: dict):
 
 
 def separable_equality(rng: np.random.Generator) -> dict:
-    """DepthwiseConv2D + 1x1 Conv2D with SeparableConv2D's weights gives its output."""
+    """DepthwiseConv2D + 1x1 Conv2D with SeparableConv2D's weights gives its output.
+
+    Args:
+        rng: the random inputs.
+    """
     worst = 0.0
     for k, c, n, multiplier, stride in [
         (3, 8, 16, 1, 1),
@@ -240,7 +268,12 @@ def _layer_model(layer, shape):
 
 
 def separable_costs(config: Config) -> dict:
-    """Parameters and multiply-adds: formulas against count_params() and the profiler."""
+    """Parameters and multiply-adds: formulas against count_params() and the profiler.
+
+    Args:
+        config: the input size `conv_size`, the `kernel_sizes` and the
+            `channels` (in and out).
+    """
     h = config.conv_size
     rows, mismatches = [], 0
     for k, m, n in itertools.product(

@@ -97,7 +97,8 @@ class Config:
         whitening, whitening_images: a fixed whitening first layer, estimated
             on that many training images.
         batchnorm_momentum: the momentum of the batch-norm statistics.
-        flip_tta: the final test accuracy averages each image with its mirror.
+        flip_tta: the confusion matrix and per-class accuracies average each
+            test image's prediction with its mirror's.
         val_fraction: the share of the training set kept for validation.
         precision: the Keras dtype policy ("mixed_bfloat16" or "float32").
         time_budget_minutes: training stops after this long, marked cut short.
