@@ -385,7 +385,7 @@ def finished_run(config: Config, seed: int, root: Path | None = None) -> dict | 
         stored = read_result(config.result_id, f"{config.variant}_seed{seed}", root)
     except FileNotFoundError:
         return None
-    # Results written before the smoke run became `Config.quick()` hold quick: false.
+    # Results of earlier versions record a `quick` field (false), now `Config.quick()`.
     stored_config = {k: v for k, v in stored["meta"]["config"].items() if k != "quick"}
     same = stored_config == json.loads(json.dumps(dataclasses.asdict(config)))
     return stored if same else None
