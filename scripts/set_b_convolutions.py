@@ -1,309 +1,43 @@
 """Set B, question B2.1: filters on the 5x5 image, padding, sizes and parameter counts.
 
-Applies a list of 3x3 filters (by default the Prewitt and Sobel vertical and
-horizontal edge detectors; any k x k matrix can be given) to the sheet's 5x5
-image by cross-correlation with 'same' and 'valid' padding, using
-`tfcnn.analysis.conv.correlate2d`, and checks every output against one
-`tf.nn.conv2d` call. Then checks the output-size formula
-floor((H + 2p - k)/s) + 1 and the parameter formula N(k^2 C + 1) against real
-Keras layers over grids of sizes, and counts the parameters of a convolution
-and of dense layers on the same image. Writes `docs/results/b2-1/convolutions.json`
-and `docs/results/b2-1/filters.png`.
+Applies 3x3 filters (by default the Prewitt and Sobel vertical and horizontal
+edge detectors; any k x k matrix can be given) to the sheet's 5x5 image with
+'same' and 'valid' padding and checks each output against `tf.nn.conv2d`; checks
+the output-size formula floor((H + 2p - k)/s) + 1 and the parameter formula
+N(k^2 C + 1) against Keras layers; counts the parameters of a convolution and
+of dense layers on the same image. Writes `docs/results/b2-1/convolutions.json`
+and `docs/results/b2-1/filters.png`. Full run: under a minute.
 
     python scripts/set_b_convolutions.py
     python scripts/set_b_convolutions.py --filters prewitt_vertical "0,1,0;1,-4,1;0,1,0"
     python scripts/set_b_convolutions.py --quick      # writes under runs/quick
 """
 
-from __future__ import annotations
-
-import argparse
-import dataclasses
-import itertools
-import time
-from pathlib import Path
-
-import keras
-import numpy as np
-import tensorflow as tf
-
-from tfcnn import set_seed
-from tfcnn.analysis.conv import correlate2d, output_size
-from tfcnn.analysis.theory import EDGE_FILTERS, conv_params, correlate_bank_tf
-from tfcnn.cli import non_negative_int, writable_dir
-from tfcnn.plots import new_figure
-from tfcnn.results import save_figure, write_result
-
-# The sheet's 5x5 one-channel image: a bright cross (a horizontal line of 7s in
-# row 2) over a dark vertical line (2s in column 2), on a background of 5s.
-SHEET_IMAGE = np.array(
-    [[5, 5, 2, 5, 5],
-     [5, 5, 2, 5, 5],
-     [7, 7, 5, 7, 7],
-     [5, 5, 2, 5, 5],
-     [5, 5, 2, 5, 5]], dtype=np.float64,
-)  # fmt: skip
+from tfcnn import cli
 
 
-@dataclasses.dataclass
-class Config:
-    filters: tuple[str, ...] = tuple(EDGE_FILTERS)
-    sizes: tuple[int, ...] = (5, 6, 7, 8, 9, 10, 11, 12, 28, 32)
-    kernels: tuple[int, ...] = (1, 2, 3, 4, 5, 7)
-    paddings: tuple[int, ...] = (0, 1, 2, 3)
-    strides: tuple[int, ...] = (1, 2, 3)
-    channels: tuple[int, ...] = (1, 3, 16)
-    filter_counts: tuple[int, ...] = (1, 8, 32)
-    mlp_image: tuple[int, int, int] = (32, 32, 3)
-    mlp_filters: int = 32
-    mlp_hidden_units: int = 512
-    seed: int = 0
-    quick: bool = False
-
-
-def parse_filter(text: str) -> np.ndarray:
-    """A filter name from `EDGE_FILTERS`, or a matrix written "a,b,c;d,e,f;g,h,i"."""
-    if text in EDGE_FILTERS:
-        return EDGE_FILTERS[text]
-    try:
-        matrix = np.array(
-            [[float(v) for v in row.split(",")] for row in text.split(";")]
-        )
-    except ValueError as error:
-        raise ValueError(
-            f"--filters {text!r}: not a known filter ({', '.join(EDGE_FILTERS)}) "
-            "nor a matrix like '1,0,-1;1,0,-1;1,0,-1'."
-        ) from error
-    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
-        raise ValueError(
-            f"--filters {text!r}: the matrix must be square, got {matrix.shape}."
-        )
-    return matrix
-
-
-def matrix_table(matrix) -> dict:
-    """A matrix as a `{"columns", "rows"}` table with row and column indices."""
-    matrix = np.asarray(matrix)
-    as_number = (lambda v: int(v)) if np.all(matrix == np.round(matrix)) else float
-    return {
-        "columns": ["", *(f"col {j}" for j in range(matrix.shape[1]))],
-        "rows": [
-            [f"row {i}", *(as_number(v) for v in row)] for i, row in enumerate(matrix)
-        ],
-    }
-
-
-def apply_filters(filters: dict) -> dict:
-    """Every filter with 'same' and 'valid' padding, by NumPy and by `tf.nn.conv2d`."""
-    out = {}
-    for padding in ("same", "valid"):
-        by_tf = correlate_bank_tf(SHEET_IMAGE, list(filters.values()), padding=padding)
-        for (name, kernel), tf_out in zip(filters.items(), by_tf):
-            ours = correlate2d(SHEET_IMAGE, kernel, padding=padding)
-            out.setdefault(name, {"filter": matrix_table(kernel)})
-            out[name][padding] = matrix_table(ours)
-            out[name][f"{padding}_shape"] = list(ours.shape)
-            out[name][f"{padding}_max_abs_diff_vs_tf"] = float(
-                np.abs(ours - tf_out).max()
-            )
-    return out
-
-
-def output_size_grid(config: Config) -> dict:
-    """floor((H + 2p - k)/s) + 1 against the shape of a real Keras layer's output."""
-    cases, mismatches, examples = 0, [], []
-    for k, s in itertools.product(config.kernels, config.strides):
-        conv = keras.layers.Conv2D(1, k, strides=s, padding="valid")
-        same = keras.layers.Conv2D(1, k, strides=s, padding="same")
-        for h, p in itertools.product(config.sizes, config.paddings):
-            if k > h + 2 * p:
-                continue
-            padded = keras.layers.ZeroPadding2D(p)(tf.zeros((1, h, h, 1)))
-            measured = int(conv(padded).shape[1])
-            predicted = output_size(h, k, p, s)
-            cases += 1
-            if measured != predicted:
-                mismatches.append([h, k, p, s, predicted, measured])
-            if h == 32 and k in (3, 5) and p in (0, 1, 2):
-                examples.append([h, k, p, s, predicted, measured])
-        for h in config.sizes:  # 'same' pads so that the output is ceil(H/s)
-            cases += 1
-            measured = int(same(tf.zeros((1, h, h, 1))).shape[1])
-            if measured != -(-h // s):
-                mismatches.append([h, k, "same", s, -(-h // s), measured])
-    return {
-        "cases": cases,
-        "mismatches": mismatches,
-        "mismatch_count": len(mismatches),
-        "examples": {
-            "columns": ["H", "k", "p", "s", "formula", "Keras"],
-            "rows": examples,
-        },
-    }
-
-
-def parameter_grid(config: Config) -> dict:
-    """N(k^2 C + 1) against `count_params()`, at two image sizes (the count ignores H, W)."""
-    rows, mismatches = [], 0
-    for k, c, n in itertools.product((1, 3, 5), config.channels, config.filter_counts):
-        formula = conv_params(k, c, n)
-        counted = set()
-        for h in (8, 64):
-            layer = keras.layers.Conv2D(n, k)
-            layer.build((None, h, h, c))
-            counted.add(layer.count_params())
-        mismatches += counted != {formula}
-        rows.append([k, c, n, f"{n}·({k}²·{c} + 1)", formula, sorted(counted)[0]])
-    return {
-        "cases": len(rows),
-        "mismatches": mismatches,
-        "table": {"columns": ["k", "C", "N", "N(k²C + 1)", "formula", "count_params()"],
-                  "rows": rows},
-    }  # fmt: skip
-
-
-def cnn_vs_mlp(config: Config) -> dict:
-    """Parameters of a conv layer and of dense layers on the same image, with Keras' counts."""
-    h, w, c = config.mlp_image
-    n = config.mlp_filters
-    candidates = {
-        f"Conv2D, {n} filters 3x3, 'same'": keras.layers.Conv2D(n, 3, padding="same"),
-        f"Dense to the same {h}x{w}x{n} output": keras.layers.Dense(h * w * n),
-        f"Dense to {config.mlp_hidden_units} hidden units": keras.layers.Dense(config.mlp_hidden_units),
-    }  # fmt: skip
-    rows = []
-    for label, layer in candidates.items():
-        if isinstance(layer, keras.layers.Conv2D):
-            layer.build((None, h, w, c))
-            outputs, macs = h * w * n, h * w * 9 * c * n
-        else:
-            layer.build((None, h * w * c))
-            outputs, macs = layer.units, h * w * c * layer.units
-        rows.append([label, layer.count_params(), outputs, macs])
-    return {
-        "table": {"columns": ["layer on a 32x32x3 image", "parameters", "outputs", "multiply-adds"],
-                  "rows": [[label, *(f"{v:,}" for v in values)] for label, *values in rows]},
-        "conv_params": rows[0][1], "dense_same_params": rows[1][1], "dense_hidden_params": rows[2][1],
-        "conv_macs": rows[0][3], "dense_same_macs": rows[1][3],
-        "ratio_dense_same_to_conv": rows[1][1] / rows[0][1],
-        "ratio_dense_hidden_to_conv": rows[2][1] / rows[0][1],
-    }  # fmt: skip
-
-
-def equivariance(seed: int) -> dict:
-    """Shifting the input shifts a convolution's output; a dense layer has no such rule."""
-    rng = np.random.default_rng(seed)
-    x, kernel = rng.normal(size=(12, 12)), rng.normal(size=(3, 3))
-    shift = (2, 1)
-    shifted = np.roll(x, shift, axis=(0, 1))
-    conv, conv_of_shifted = correlate2d(x, kernel), correlate2d(shifted, kernel)
-    # Away from the wrapped-around rows/columns, conv(shift(x)) = shift(conv(x)).
-    interior = np.s_[shift[0] :, shift[1] :]
-    conv_diff = np.abs(
-        np.roll(conv, shift, axis=(0, 1))[interior] - conv_of_shifted[interior]
-    ).max()
-    dense = rng.normal(size=(x.size, x.size))
-    dense_out, dense_of_shifted = (
-        (dense @ x.ravel()).reshape(x.shape),
-        (dense @ shifted.ravel()).reshape(x.shape),
+def parse_args(argv=None):
+    parser = cli.new_parser(__doc__)
+    parser.add_argument(
+        "--filters",
+        nargs="+",
+        default=None,
+        help="filters to apply: names (prewitt_vertical, prewitt_horizontal, "
+        "sobel_vertical, sobel_horizontal) or square matrices written row by "
+        "row, e.g. '1,0,-1;1,0,-1;1,0,-1' (default: all four edge detectors)",
     )
-    dense_diff = np.abs(
-        np.roll(dense_out, shift, axis=(0, 1))[interior] - dense_of_shifted[interior]
-    ).max()
-    return {
-        "shift": list(shift),
-        "conv_max_abs_diff": float(conv_diff),
-        "dense_max_abs_diff": float(dense_diff),
-    }
-
-
-def plot_outputs(results: dict, names: list[str]):
-    """The image and each filter's 'same' output, numbers written in the cells."""
-    panels = [("input image", SHEET_IMAGE)]
-    for name in names:
-        rows = results[name]["same"]["rows"]
-        panels.append(
-            (
-                f"{name.replace('_', ' ')} ('same')",
-                np.array([r[1:] for r in rows], float),
-            )
-        )
-    fig, axes = new_figure(ncols=len(panels), width=2.6, height=2.8)
-    for ax, (title, image) in zip(axes, panels):
-        limit = np.abs(image).max() if image.min() < 0 else None
-        ax.imshow(image, cmap="RdBu_r" if limit else "gray",
-                  vmin=-limit if limit else None, vmax=limit)  # fmt: skip
-        for (i, j), v in np.ndenumerate(image):
-            ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=8,
-                    color="black" if limit else "red")  # fmt: skip
-        ax.set_title(title, fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.grid(False)
-    return fig
-
-
-def parse_args(argv=None) -> tuple[Config, Path | None]:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--filters", nargs="+", default=list(EDGE_FILTERS),
-                        help="filters to apply: names (" + ", ".join(EDGE_FILTERS) + ") or square "
-                        "matrices written row by row, e.g. '1,0,-1;1,0,-1;1,0,-1' "
-                        "(default: all four edge detectors)")  # fmt: skip
     parser.add_argument(
         "--seed",
-        type=non_negative_int,
+        type=cli.non_negative_int,
         default=0,
         help="seed of the random equivariance check (default: 0)",
     )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="a small size grid, written under runs/quick",
-    )
-    parser.add_argument("--results-dir", type=writable_dir, default=None,
-                        help="where to write (default: docs/results, or runs/quick with --quick)")  # fmt: skip
-    args = parser.parse_args(argv)
-    config = Config(filters=tuple(args.filters), seed=args.seed, quick=args.quick)
-    if args.quick:
-        config = dataclasses.replace(
-            config, sizes=(5, 8), kernels=(1, 3), strides=(1, 2)
-        )
-        return config, args.results_dir or Path("runs/quick")
-    return config, args.results_dir
+    cli.add_output_arguments(parser, "a small size grid, written under runs/quick")
+    return parser.parse_args(argv)
 
 
 def main(argv=None) -> None:
-    config, results_dir = parse_args(argv)
-    started = time.perf_counter()
-    set_seed(config.seed)
-    filters = {name: parse_filter(name) for name in config.filters}
-    if len({f.shape for f in filters.values()}) != 1:
-        raise ValueError(
-            "--filters: all filters must have the same size (they form one bank)."
-        )
-    outputs = apply_filters(filters)
-    data = {
-        "image": matrix_table(SHEET_IMAGE),
-        "filters": outputs,
-        "max_abs_diff_vs_tf": max(v[f"{p}_max_abs_diff_vs_tf"] for v in outputs.values() for p in ("same", "valid")),
-        "output_size": output_size_grid(config),
-        "parameters": parameter_grid(config),
-        "cnn_vs_mlp": cnn_vs_mlp(config),
-        "equivariance": equivariance(config.seed),
-    }  # fmt: skip
-    path = write_result("b2-1", "convolutions", data, config=config, seed=config.seed,
-                        wall_seconds=time.perf_counter() - started, root=results_dir)  # fmt: skip
-    save_figure(
-        plot_outputs(outputs, list(filters)[:4]), "b2-1", "filters", root=results_dir
-    )
-    grid, params = data["output_size"], data["parameters"]
-    print(
-        f"filters checked against tf.nn.conv2d: max |diff| {data['max_abs_diff_vs_tf']:.2e}"
-    )
-    print(f"output size: {grid['cases']} cases, {len(grid['mismatches'])} mismatches; "
-          f"parameters: {params['cases']} cases, {params['mismatches']} mismatches; wrote {path}")  # fmt: skip
+    cli.launch("tfcnn.answers.set_b.b2_1_convolutions", parse_args(argv))
 
 
 if __name__ == "__main__":

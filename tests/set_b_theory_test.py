@@ -1,12 +1,24 @@
 """Set B, B2.2, B2.3, B2.5: closed forms against autodiff, lstsq, Keras and the profiler."""
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import tensorflow as tf
 from absl.testing import parameterized
+from tensorflow.python.framework import config as tf_config
 
 from tfcnn.analysis import theory
 from tfcnn.analysis.conv import correlate2d
+from tfcnn.answers.set_b.b2_2_b2_3_b2_5_theory import (
+    Config,
+    least_squares_checks,
+    run_theory_checks,
+    separable_costs,
+    separable_equality,
+    softmax_checks,
+)
+from tfcnn.results import read_result
 
 
 class SoftmaxTest(tf.test.TestCase, parameterized.TestCase):
@@ -250,6 +262,82 @@ class EdgeFilterTest(tf.test.TestCase):
             vertical, np.full((4, 4), 6.0)
         )  # 3 rows * (+1 * 2 columns apart)
         self.assertAllClose(horizontal, np.zeros((4, 4)))
+
+
+class AnswerTest(tf.test.TestCase):
+    def setUp(self):
+        super().setUp()
+        self.config = Config(trials=10, gd_steps=2000).quick()
+
+    def test_quick_keeps_the_seed_and_shrinks_the_grids(self):
+        config = Config(seed=3).quick()
+        self.assertEqual((config.seed, config.trials, config.conv_size), (3, 20, 8))
+        self.assertEqual(config.kernel_sizes, (3,))
+
+    def test_closed_forms_match_and_y_hat_minus_y_fails_unnormalised(self):
+        result = softmax_checks(self.config, np.random.default_rng(0))
+        self.assertEqual(result["trials"], 20)
+        diffs = result["max_abs_diff"]
+        for key in ("jacobian", "grad_one_hot", "grad_soft", "grad_unnormalised"):
+            self.assertLess(diffs[key], 1e-12, key)
+        self.assertLess(diffs["jacobian_column_sums"], 1e-12)
+        # Targets summing to more or less than one: y_hat - y is off, and so is
+        # TensorFlow's fused op, by the same amount, unless op determinism (which
+        # an earlier test of this process may have turned on, for good) replaces
+        # the fused kernel by log_softmax, whose gradient is right.
+        self.assertGreater(diffs["y_hat_minus_y_unnormalised"], 0.1)
+        fused_gap = (
+            0.0
+            if tf_config.is_op_determinism_enabled()
+            else diffs["y_hat_minus_y_unnormalised"]
+        )
+        self.assertAllClose(diffs["tf_fused_op_unnormalised"], fused_gap, atol=1e-12)
+
+    def test_least_squares_designs(self):
+        results, runs = least_squares_checks(self.config, np.random.default_rng(0))
+        full, fewer = results["full_rank"], results["fewer_samples"]
+        self.assertIsNone(full["normal_equations_error"])
+        self.assertLess(full["normal_vs_lstsq"], 1e-10)
+        self.assertLess(full["gd_vs_solution"], 1e-8)
+        for name in ("duplicated_feature", "fewer_samples"):
+            self.assertIn("singular", results[name]["normal_equations_error"])
+            self.assertIsNone(results[name]["normal_vs_lstsq"])
+            self.assertLess(results[name]["pinv_vs_lstsq"], 1e-10)
+        self.assertEqual(fewer["shape"], [3, 5])
+        self.assertAllClose(fewer["other_minimiser_mse"], fewer["mse_at_solution"])
+        self.assertLess(fewer["norms"]["pinv"], fewer["norms"]["other"])
+        self.assertLen(results["table"]["rows"], 3)
+        self.assertEqual(
+            list(runs),
+            ["full rank", "a derived feature (x0 + x1)", "fewer samples than features"],
+        )
+        self.assertLen(runs["full rank"]["loss_gap"], 2001)
+
+    def test_separable_equals_depthwise_then_pointwise(self):
+        result = separable_equality(np.random.default_rng(0))
+        self.assertEqual(result["cases"], 3)
+        self.assertLess(result["max_abs_diff"], 1e-4)
+
+    def test_separable_costs_match_keras_and_the_profiler(self):
+        costs = separable_costs(self.config)
+        self.assertEqual(costs["cases"], 4)  # k = 3; M, N in (8, 16)
+        self.assertEqual(costs["mismatches"], 0)
+        self.assertLen(costs["page_table"]["rows"], 2)  # M == N only
+        k, m, n, p_std, p_sep = costs["table"]["rows"][0][:5]
+        self.assertEqual((k, m, n), (3, 8, 8))
+        self.assertEqual((p_std, p_sep), (9 * 8 * 8, 9 * 8 + 8 * 8))
+
+    def test_quick_run_writes_every_result(self):
+        # The quick draws make X^T X exactly singular: its condition number is
+        # infinite, which JSON cannot hold.
+        root = Path(self.get_temp_dir())
+        run_theory_checks(Config().quick(), root)
+        for path in ("b2-2/softmax.json", "b2-3/least_squares.json",
+                     "b2-3/gradient_descent.png", "b2-5/separable.json"):  # fmt: skip
+            self.assertTrue((root / path).is_file(), path)
+        designs = read_result("b2-3", "least_squares", root)["designs"]
+        self.assertIsNone(designs["fewer_samples"]["gram_condition_number"])
+        self.assertEqual(designs["table"]["rows"][2][3], "∞")
 
 
 if __name__ == "__main__":

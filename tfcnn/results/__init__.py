@@ -90,6 +90,23 @@ def _cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def cpu_flags(cpuinfo: str | None = None) -> set[str]:
+    """The feature flags of the first CPU in /proc/cpuinfo (empty if unreadable).
+
+    Args:
+        cpuinfo: the text of /proc/cpuinfo; None reads the file. Defaults to None.
+    """
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return set()
+    for line in cpuinfo.splitlines():
+        if line.startswith("flags"):
+            return set(line.split(":", 1)[1].split())
+    return set()
+
+
 def versions() -> dict:
     """Versions of Python and the libraries a result depends on."""
     import keras

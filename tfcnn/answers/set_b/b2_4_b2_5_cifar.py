@@ -1,14 +1,20 @@
-"""Set B, B2.4 and B2.5: seeded CIFAR-10 runs of the fast network, and their summaries.
+"""Set B, B2.4 and B2.5: seeded CIFAR-10 runs of the fast network, their summaries and figures.
 
-A run trains `tfcnn.models.cifar.build_cifar_net` (standard or depthwise
-separable convs) on the training split with flips and translations, chooses
-nothing on the test set, and evaluates it once at the end, with and without
-flip test-time augmentation. The configuration is the `Config` dataclass of
-`scripts/train_cifar10.py`.
+A run trains `tfcnn.models.cifar.build_cifar_net` (standard 3x3 convs for
+B2.4, depthwise separable ones for B2.5) on the training split with flips and
+translations, chooses nothing on the test set, and evaluates it once at the
+end, with and without flip test-time augmentation. Each seed is written to
+`docs/results/<id>/<variant>_seed<S>.json`; over all seeds, the summary
+`<variant>_summary.json` and the figures `<variant>_curves.png` and
+`<variant>_confusion.png`, where <id> is b2-4 (standard) or b2-5 (separable)
+and <variant> is "standard" or "separable", with "_float32" in float32. A
+separable summary also compares the network with the standard one of the
+same precision, when that summary has been written.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import time
@@ -18,9 +24,10 @@ import keras
 import numpy as np
 from sklearn.metrics import confusion_matrix
 
-from tfcnn.bench.peak import cpu_flags
+from tfcnn.cli import results_root, seeds_of, training_backup
 from tfcnn.data import stratified_subset, train_val_split
 from tfcnn.data.augment import evaluation_dataset, measure_throughput, training_dataset
+from tfcnn.data.folders import cached_dataset
 from tfcnn.models.cifar import (
     build_cifar_net,
     compile_cifar,
@@ -28,10 +35,21 @@ from tfcnn.models.cifar import (
     predict_logits,
     whitening_kernel,
 )
-from tfcnn.results import machine, read_result, set_seed
+from tfcnn.plots.curves import plot_curves
+from tfcnn.plots.samples import plot_confusion
+from tfcnn.plots.style import new_figure
+from tfcnn.results import (
+    cpu_flags,
+    machine,
+    read_result,
+    save_figure,
+    set_seed,
+    write_result,
+)
 from tfcnn.results.seed_stats import mean_std
 from tfcnn.training.callbacks import EpochProgress
 from tfcnn.training.checkpoints import TrainingBackup
+from tfcnn.training.devices import use_strategy
 
 SUMMARY_KEYS = (
     "test_accuracy_tta",
@@ -61,6 +79,76 @@ def resolve_precision(precision: str) -> str:
     if precision != "auto":
         return precision
     return "mixed_bfloat16" if "amx_bf16" in cpu_flags() else "float32"
+
+
+@dataclasses.dataclass
+class Config:
+    """The network, its training recipe and the seeds of a B2.4/B2.5 run.
+
+    Attributes:
+        separable: depthwise separable 3x3 convs (B2.5) instead of standard ones.
+        widths: filters of the three blocks.
+        epochs, batch_size: the length of training and the images per step.
+        learning_rate_per_1024, momentum, weight_decay, label_smoothing: the
+            optimiser (Nesterov SGD with a triangular schedule; the rate scales
+            with the batch size) and the loss.
+        flip, translate: the training augmentation (random flips, translations
+            of up to `translate` pixels).
+        whitening, whitening_images: a fixed whitening first layer, estimated
+            on that many training images.
+        batchnorm_momentum: the momentum of the batch-norm statistics.
+        flip_tta: the confusion matrix and per-class accuracies average each
+            test image's prediction with its mirror's.
+        val_fraction: the share of the training set kept for validation.
+        precision: the Keras dtype policy ("mixed_bfloat16" or "float32").
+        time_budget_minutes: training stops after this long, marked cut short.
+        seeds: one run each.
+        train_per_class, val_per_class: images per class kept (None: all).
+        distribute: "none" or "mirrored" (`tfcnn.training.devices.use_strategy`).
+    """
+
+    separable: bool = False
+    widths: tuple[int, ...] = (48, 192, 192)
+    epochs: int = 8
+    batch_size: int = 512
+    learning_rate_per_1024: float = 1.5
+    momentum: float = 0.85
+    weight_decay: float = 0.009
+    label_smoothing: float = 0.2
+    flip: bool = True
+    translate: int = 2
+    whitening: bool = True
+    whitening_images: int = 5000
+    batchnorm_momentum: float = 0.6
+    flip_tta: bool = True
+    val_fraction: float = 0.1
+    precision: str = "mixed_bfloat16"
+    time_budget_minutes: float = 20.0
+    seeds: tuple[int, ...] = (0,)
+    train_per_class: int | None = None
+    val_per_class: int | None = None
+    distribute: str = "none"
+
+    @property
+    def variant(self) -> str:
+        """The name of the run: standard or separable, with _float32 in float32."""
+        return variant_name(self.separable, self.precision)
+
+    @property
+    def result_id(self) -> str:
+        """The results folder: b2-4 or b2-5."""
+        return result_id(self.separable)
+
+    def quick(self) -> Config:
+        """The smoke run: 2 epochs on 2,000 training and 500 validation images."""
+        return dataclasses.replace(
+            self,
+            epochs=2,
+            batch_size=256,
+            train_per_class=200,
+            val_per_class=50,
+            whitening_images=1000,
+        )
 
 
 def architecture_table(model: keras.Model) -> dict:
@@ -199,11 +287,11 @@ def train_one(config, seed: int, data, backup: TrainingBackup) -> dict:
     }
 
 
-def summarise(config, runs: list[dict], class_names) -> dict:
+def summarise_cifar(variant: str, runs: list[dict], class_names) -> dict:
     """Means and spreads over seeds, and the tables the set B page shows.
 
     Args:
-        config: the script's `Config`.
+        variant: the runs' name (`Config.variant`).
         runs: the results of `train_one`, one per seed.
         class_names: a name per class.
     """
@@ -213,7 +301,7 @@ def summarise(config, runs: list[dict], class_names) -> dict:
     }
     matrix = np.sum([run["confusion_matrix"] for run in runs], axis=0)
     return {
-        "variant": config.variant,
+        "variant": variant,
         "seeds": [run["seed"] for run in runs],
         "parameters": runs[0]["parameters"],
         "any_cut_short": any(run["cut_short"] for run in runs),
@@ -235,7 +323,7 @@ def compare_with_standard(separable: dict, standard: dict) -> dict:
     """How the separable network's summary compares with the standard one's.
 
     Args:
-        separable: a separable summary of `summarise`, with `meta.machine.cpu`.
+        separable: a separable summary of `summarise_cifar`, with `meta.machine.cpu`.
         standard: the standard summary of the same precision, as written.
 
     Returns:
@@ -270,7 +358,7 @@ def standard_comparison(
     """`compare_with_standard` of a separable summary made on this machine, or None.
 
     Args:
-        summary: the separable summary of `summarise` (without metadata).
+        summary: the separable summary of `summarise_cifar` (without metadata).
         precision: its precision; the standard summary of the same one is read.
         root: the results folder. Defaults to `tfcnn.results.results_dir()`.
 
@@ -285,11 +373,11 @@ def standard_comparison(
     return compare_with_standard({**summary, "meta": {"machine": machine()}}, standard)
 
 
-def finished_run(config, seed: int, root: Path | None = None) -> dict | None:
+def finished_run(config: Config, seed: int, root: Path | None = None) -> dict | None:
     """A seed's result read back, if its file holds this configuration; else None.
 
     Args:
-        config: the script's `Config`.
+        config: the configuration the result must have been run with.
         seed: the seed.
         root: the results folder. Defaults to `tfcnn.results.results_dir()`.
     """
@@ -297,7 +385,140 @@ def finished_run(config, seed: int, root: Path | None = None) -> dict | None:
         stored = read_result(config.result_id, f"{config.variant}_seed{seed}", root)
     except FileNotFoundError:
         return None
-    same = stored["meta"]["config"] == json.loads(
-        json.dumps(dataclasses.asdict(config))
-    )
+    # Results of earlier versions record a `quick` field (false), now `Config.quick()`.
+    stored_config = {k: v for k, v in stored["meta"]["config"].items() if k != "quick"}
+    same = stored_config == json.loads(json.dumps(dataclasses.asdict(config)))
     return stored if same else None
+
+
+def plot_cifar_runs(variant: str, runs: list[dict], class_names):
+    """The training curves over seeds and the test confusion matrix summed over seeds.
+
+    A run cut short has fewer epochs; the curves show the epochs all runs have.
+
+    Args:
+        variant: the runs' name, for the legend (e.g. "standard").
+        runs: the per-seed results of `train_one`
+            (`history` and `confusion_matrix`).
+        class_names: a name per class.
+
+    Returns:
+        `(curves, confusion)`, two matplotlib figures.
+    """
+    curves, (ax_acc, ax_loss) = new_figure(ncols=2, width=4.8, height=3.4)
+    shortest = min(len(run["history"]) for run in runs)
+    histories = {variant: [run["history"][:shortest] for run in runs]}
+    plot_curves(ax_acc, histories, keys=("train_accuracy", "val_accuracy"), x="epoch")
+    plot_curves(
+        ax_loss,
+        histories,
+        keys=("train_loss", "val_loss"),
+        x="epoch",
+        ylabel="label-smoothed cross-entropy",
+    )
+    confusion, ax = new_figure(width=6.2, height=5.4)
+    plot_confusion(
+        ax,
+        np.sum([run["confusion_matrix"] for run in runs], axis=0),
+        class_names,
+        title="test confusion matrix (% of each true class)",
+    )
+    return curves, confusion
+
+
+def run_cifar(
+    config: Config, backups: dict[int, TrainingBackup], root: Path, resume: bool = False
+) -> dict:
+    """Trains every seed of `config`, then writes the summary and the figures.
+
+    Args:
+        config: the network, recipe and seeds.
+        backups: the checkpoint of each seed.
+        root: the results folder.
+        resume: read back the seeds whose result holds this configuration.
+            Defaults to False.
+
+    Returns:
+        The summary over seeds.
+    """
+    keras.mixed_precision.set_global_policy(config.precision)
+    use_strategy(config.distribute)
+    started = time.perf_counter()
+    data = cached_dataset("cifar10")
+    print(
+        f"CIFAR-10 from {data.source} (cached) in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+    runs = []
+    for seed in config.seeds:
+        run = finished_run(config, seed, root) if resume else None
+        if run is not None:
+            print(f"seed {seed}: finished already, read back", flush=True)
+            runs.append(run)
+            continue
+        run = train_one(config, seed, data, backups[seed])
+        runs.append(run)
+        path = write_result(
+            config.result_id,
+            f"{config.variant}_seed{seed}",
+            run,
+            config=config,
+            seed=seed,
+            wall_seconds=run["train_seconds"],
+            root=root,
+        )
+        cut = " (CUT SHORT)" if run["cut_short"] else ""
+        print(
+            f"seed {seed}: test accuracy {run['test_accuracy_tta']:.4f} (flip TTA), "
+            f"{run['test_accuracy']:.4f} (plain); val {run['val_accuracy_tta']:.4f}; "
+            f"{run['train_seconds'] / 60:.1f} min{cut}; wrote {path}"
+        )
+    summary = summarise_cifar(config.variant, runs, data.class_names)
+    if config.separable:  # beside the standard network of the same precision
+        comparison = standard_comparison(summary, config.precision, root)
+        if comparison is not None:
+            summary["compared_with_standard"] = comparison
+    path = write_result(
+        config.result_id,
+        f"{config.variant}_summary",
+        summary,
+        config=config,
+        wall_seconds=time.perf_counter() - started,
+        root=root,
+    )
+    curves, confusion = plot_cifar_runs(config.variant, runs, data.class_names)
+    figures = [
+        save_figure(figure, config.result_id, f"{config.variant}_{name}", root=root)
+        for name, figure in (("curves", curves), ("confusion", confusion))
+    ]
+    print(f"test accuracy over seeds {summary['test_accuracy_tta']}; wrote {path}")
+    print("figures: " + ", ".join(map(str, figures)))
+    return summary
+
+
+def main(args: argparse.Namespace) -> None:
+    """Runs B2.4 or B2.5 from the options of `scripts/train_cifar10.py`.
+
+    Args:
+        args: `separable`, `widths`, `epochs`, `batch_size`, `precision`
+            ("auto" allowed), `time_budget`, `seeds`/`seed`, `distribute`,
+            `quick`, `results_dir`, `resume` and `checkpoint_dir`.
+    """
+    config = Config(
+        separable=args.separable,
+        widths=tuple(args.widths),
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        precision=resolve_precision(args.precision),
+        time_budget_minutes=args.time_budget,
+        seeds=seeds_of(args),
+        distribute=args.distribute,
+    )
+    if args.quick:
+        config = config.quick()
+    # Made before any training, so that a leftover checkpoint stops the run at once.
+    backups = {
+        seed: training_backup(args, config.result_id, f"{config.variant}_seed{seed}")
+        for seed in config.seeds
+    }
+    run_cifar(config, backups, results_root(args), resume=args.resume)
