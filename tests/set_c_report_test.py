@@ -6,19 +6,19 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from tfcnn.answers.set_c.deep_report import (
+from tfcnn.answers.set_c.c1_c2_deep import (
     comparison_rows,
     len_train,
     reaching,
     seed_rows,
 )
-from tfcnn.answers.set_c.small_networks import (
+from tfcnn.answers.set_c.c3_small_networks import (
     build_winner,
     candidates,
     choose_winner,
     search_rows,
 )
-from tfcnn.answers.set_c.theory import theory_checks
+from tfcnn.answers.set_c.ct_theory import theory_checks
 
 
 def fake_run(val_curve, final_val=None, params=100, seconds=10.0, seed=0, **config):
