@@ -149,7 +149,8 @@ def site_reference(config: Config) -> tuple[dict | None, dict | None]:
         config: the run's settings.
 
     Returns:
-        `(run or None, the network's summary of final accuracies or None)`.
+        `(run or None, the network's final accuracies over seeds or None)`;
+        the summary only when it was built from runs of the same padding.
     """
     folder = results_dir() / config.result_id
 
@@ -158,10 +159,10 @@ def site_reference(config: Config) -> tuple[dict | None, dict | None]:
         return json.loads(path.read_text()) if path.is_file() else None
 
     run, summary = read(config.run_name), read("summary")
-    if summary is not None:
-        final = summary["final"]
-        summary = final["linear"] if config.linear else final
-    return run, summary
+    if summary is None or summary["meta"]["config"]["padding"] != config.padding:
+        return run, None
+    final = summary["final"]
+    return run, final["linear"] if config.linear else final
 
 
 def comparison_lines(run: dict, config: Config, reference, summary) -> list[str]:
@@ -188,10 +189,10 @@ def comparison_lines(run: dict, config: Config, reference, summary) -> list[str]
     if summary is not None:
         heads.append(f"site, {summary['test_accuracy']['n']} seeds")
         columns.append(lambda key: pct_pm(summary[key]))
-    lines = ["".ljust(16) + "".join(head.ljust(26) for head in heads)]
+    lines = ["".ljust(16) + "".join(head.ljust(26) for head in heads).rstrip()]
     for key in FINAL_KEYS:
         cells = "".join(column(key).ljust(26) for column in columns)
-        lines.append(key.replace("_", " ").ljust(16) + cells)
+        lines.append((key.replace("_", " ").ljust(16) + cells).rstrip())
     return lines
 
 
@@ -211,16 +212,25 @@ def print_outcome(run: dict, path: Path, config: Config, reference, summary) -> 
         print(f"  (the site has no run of this setting in {results_dir()})")
     for line in comparison_lines(run, config, reference, summary):
         print("  " + line)
-    print(
-        f"  training took {run['train_seconds']:.0f} s"
-        + (f" (site's run: {reference['train_seconds']:.0f} s)" if reference else "")
-    )
+    took = f"  training took {run['train_seconds']:.0f} s"
+    if reference:
+        site_iterations = reference["final"]["iteration"]
+        took += f" (the site's {site_iterations:,} iterations: "
+        took += f"{reference['train_seconds']:.0f} s)"
+    print(took)
     every = config.record_every
     print(f"\nthe curve (a record every {every} iterations) is `history` in {path}")
-    report = "python scripts/report_set_c.py"
-    if path.parent.parent.resolve() != results_dir().resolve():
-        report += f" --results-dir {path.parent.parent}"
-    print(f"next: {report}  # summary.json and curves.png of {config.result_id}")
+    results = path.parent.parent
+    if results.resolve() == results_dir().resolve():
+        print(
+            "next: python scripts/report_set_c.py  # rebuilds the summary and "
+            f"curves of {config.result_id} from every seed; then `mkdocs serve`"
+        )
+    else:
+        print(
+            f"next: python scripts/report_set_c.py --results-dir {results}  "
+            f"# the summary and curves of this run, in {results / config.result_id}"
+        )
 
 
 def report_parameters(root: Path | None = None) -> None:
