@@ -100,6 +100,57 @@ class Config:
         return f"{variant}_{self.padding}_seed{self.seed}"
 
 
+SCHEDULE_FIELDS = (
+    "iterations",
+    "batch_size",
+    "optimizer",
+    "learning_rate",
+    "cosine_decay",
+    "record_every",
+    "seed",
+    "train_eval_size",
+)
+
+
+def train_on_mnist(
+    model, config, result_id: str, backup=None, root=None, verbose: int = 1
+) -> tuple[dict, Path]:
+    """Trains `model` on the MNIST split of `config` and writes the run.
+
+    Args:
+        model: the uncompiled network (built after `set_seed(config.seed)`).
+        config: a `Config` of this module or of C3's search: its
+            `val_fraction`, `run_name` and the schedule (`SCHEDULE_FIELDS`).
+        result_id: the results folder's id, e.g. "c1".
+        backup: a `TrainingBackup` callback (checkpoints, resume), or None.
+        root: the results folder. Defaults to `results_dir()`.
+        verbose: 1 prints a line per record, 0 nothing. Defaults to 1.
+
+    Returns:
+        `(run, path written)`.
+    """
+    from tfcnn.training.experiments import load_split, train_and_record
+
+    fields = dataclasses.asdict(config)
+    run = train_and_record(
+        model,
+        load_split("mnist", config.val_fraction, config.seed),
+        **{key: fields[key] for key in SCHEDULE_FIELDS if key in fields},
+        callbacks=[backup] if backup else [],
+        verbose=verbose,
+    )
+    path = write_result(
+        result_id,
+        config.run_name,
+        run,
+        config=config,
+        seed=config.seed,
+        wall_seconds=run["wall_seconds"],
+        root=root,
+    )
+    return run, path
+
+
 def train_deep(config: Config, backup=None, root: Path | None = None) -> tuple:
     """Trains one network of C1 or C2 and writes its run.
 
@@ -111,35 +162,11 @@ def train_deep(config: Config, backup=None, root: Path | None = None) -> tuple:
     Returns:
         `(run, path written)`.
     """
-    from tfcnn.training.experiments import load_split, train_and_record
-
     set_seed(config.seed)
-    split = load_split("mnist", config.val_fraction, config.seed)
     model = build_deep(padding=config.padding)
     if config.linear:
         model = linearise(model)
-    run = train_and_record(
-        model,
-        split,
-        iterations=config.iterations,
-        batch_size=config.batch_size,
-        optimizer=config.optimizer,
-        learning_rate=config.learning_rate,
-        record_every=config.record_every,
-        seed=config.seed,
-        train_eval_size=config.train_eval_size,
-        callbacks=[backup] if backup else [],
-    )
-    path = write_result(
-        config.result_id,
-        config.run_name,
-        run,
-        config=config,
-        seed=config.seed,
-        wall_seconds=run["wall_seconds"],
-        root=root,
-    )
-    return run, path
+    return train_on_mnist(model, config, config.result_id, backup, root)
 
 
 def site_reference(config: Config) -> tuple[dict | None, dict | None]:

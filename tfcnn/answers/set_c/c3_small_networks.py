@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tfcnn import cli
 from tfcnn.analysis import parameter_table
-from tfcnn.answers.set_c.c1_c2_deep import TARGET
+from tfcnn.answers.set_c.c1_c2_deep import TARGET, train_on_mnist
 from tfcnn.models.mnist import build_reduced_deep, build_shallow
 from tfcnn.plots.curves import plot_curves
 from tfcnn.plots.style import new_figure
@@ -125,39 +125,15 @@ def train_candidate(config: Config, backup=None, root: Path | None = None) -> di
         backup: a `TrainingBackup` callback (checkpoints, resume), or None.
         root: the results folder. Defaults to `results_dir()`.
     """
-    from tfcnn.training.experiments import load_split, train_and_record
-
     set_seed(config.seed)
     model = build_candidate(config.family, config.builder_args)
     print(f"{config.run_name}: {model.count_params()} parameters", flush=True)
-    run = train_and_record(
-        model,
-        load_split("mnist", config.val_fraction, config.seed),
-        iterations=config.iterations,
-        batch_size=config.batch_size,
-        optimizer=config.optimizer,
-        learning_rate=config.learning_rate,
-        cosine_decay=config.cosine_decay,
-        record_every=config.record_every,
-        seed=config.seed,
-        train_eval_size=config.train_eval_size,
-        callbacks=[backup] if backup else [],
-        verbose=0,
-    )
+    run, _ = train_on_mnist(model, config, "c3", backup, root, verbose=0)
     final = run["final"]
     print(
         f"  val {final['val_accuracy']:.4f} test {final['test_accuracy']:.4f} "
         f"in {run['wall_seconds']:.0f} s",
         flush=True,
-    )
-    write_result(
-        "c3",
-        config.run_name,
-        run,
-        config=config,
-        seed=config.seed,
-        wall_seconds=run["wall_seconds"],
-        root=root,
     )
     return run
 
