@@ -63,7 +63,7 @@ def main(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     report_set_c(Config(), args.results_dir)
     root = args.results_dir or results_dir()
-    print(
-        f"set C report written in {time.perf_counter() - started:.1f} s to {root}; "
-        "`mkdocs serve` shows it on the set C page"
-    )
+    seconds = time.perf_counter() - started
+    print(f"set C report written to {root} in {seconds:.1f} s")
+    if Path(root).resolve() == results_dir().resolve():
+        print("next: `mkdocs serve` shows it on the set C page")
