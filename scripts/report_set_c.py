@@ -2,41 +2,31 @@
 
 Reads `docs/results/c1`, `c2` and `c3` (written by `train_mnist_deep.py` and
 `search_small_mnist.py`) and writes the `summary.json` files, the parameter
-tables of C1.1 and the figures that the set C page shows.
+tables of C1.1, CT3/CT4's checks and the figures that the set C page shows.
+Takes about a minute (the summaries measure step times again).
 
     python scripts/report_set_c.py
+    python scripts/report_set_c.py --results-dir runs/quick   # after smoke runs
 """
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
-import time
-
-from tfcnn.answers.set_c.deep_report import (
-    TARGET,
-    report_deep_and_linear,
-    report_parameters,
-)
-from tfcnn.answers.set_c.small_networks import report_search
-from tfcnn.answers.set_c.theory import report_theory
+from tfcnn import cli
 
 
-@dataclasses.dataclass
-class Config:
-    padding: str = "valid"
-    target_accuracy: float = TARGET
+def parse_args(argv=None):
+    parser = cli.new_parser(__doc__)
+    parser.add_argument(
+        "--results-dir",
+        type=cli.writable_dir,
+        default=None,
+        help="the results folder to read and write (default: docs/results)",
+    )
+    return parser.parse_args(argv)
 
 
 def main(argv=None) -> None:
-    argparse.ArgumentParser(description=__doc__).parse_args(argv)
-    started = time.perf_counter()
-    config = Config()
-    report_parameters()
-    report_deep_and_linear(config)
-    report_search(config)
-    report_theory()
-    print(f"set C report written in {time.perf_counter() - started:.1f} s")
+    cli.launch("tfcnn.answers.set_c.report", parse_args(argv))
 
 
 if __name__ == "__main__":

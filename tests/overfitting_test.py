@@ -3,10 +3,10 @@
 import numpy as np
 import tensorflow as tf
 
-from tfcnn.answers.set_c.overfitting import (
+from tfcnn.answers.set_c.c4_overfitting import (
     Variant,
     best_in_series,
-    choose,
+    choose_variant,
     series,
     study_variants,
     variant_summary,
@@ -90,7 +90,7 @@ class ChooseTest(tf.test.TestCase):
             "b": self.summary(0.92, 500),
             "c": self.summary(0.92, 200),
         }
-        self.assertEqual(choose(summaries), "c")
+        self.assertEqual(choose_variant(summaries), "c")
 
     def test_variant_summary_ratio(self):
         history = [{"train_accuracy": 1.0, "val_accuracy": 0.8, "test_accuracy": 0.9}]

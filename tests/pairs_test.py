@@ -144,3 +144,88 @@ class PairNetTest(tf.test.TestCase):
 
         with self.assertRaisesRegex(ValueError, "head"):
             build_pair_net("product")
+
+
+def fake_pair_run(head, n, iterations, test_sum, digit=0.9):
+    """A stored C5 run with only the fields its summary reads."""
+    final = {
+        "train_sum_accuracy": 1.0,
+        "test_sum_accuracy": test_sum,
+        "train_loss": 0.1,
+        "test_loss": 0.2,
+    }
+    if head == "digits":
+        final |= {"test_digit_accuracy": digit, "test_sum_accuracy_marginal": test_sum}
+    # Test pairs (1, 2) and (3, 4); the digit head misreads the second as (4, 3).
+    predictions = [3, 0] if head == "sum" else [[1, 2], [4, 3]]
+    return {
+        "final": final,
+        "iterations": iterations,
+        "history": [],
+        "test_predictions": predictions,
+        "head": head,
+        "train_pairs": n,
+    }
+
+
+class PairSummaryTest(tf.test.TestCase):
+    def setUp(self):
+        from tfcnn.answers.set_c.c5_pairs import Config
+
+        super().setUp()
+        self.config = Config(
+            train_pairs=(10, 20, 20),
+            iterations=(5, 5, 9),
+            seeds=(0,),
+            target_sum_head=0.8,
+            target_digits_head=0.95,
+        )
+        self.all_runs = {
+            ("sum", 10, 5): [fake_pair_run("sum", 10, 5, 0.5)],
+            ("digits", 10, 5): [fake_pair_run("digits", 10, 5, 0.6)],
+            ("sum", 20, 5): [fake_pair_run("sum", 20, 5, 0.1)],
+            ("digits", 20, 5): [fake_pair_run("digits", 20, 5, 0.1)],
+            ("sum", 20, 9): [fake_pair_run("sum", 20, 9, 0.9)],
+            ("digits", 20, 9): [fake_pair_run("digits", 20, 9, 0.8)],
+        }
+
+    def test_the_longest_schedule_is_compared(self):
+        from tfcnn.answers.set_c.c5_pairs import compared_runs
+
+        runs = compared_runs(self.all_runs)
+        self.assertCountEqual(
+            runs, [("sum", 10), ("digits", 10), ("sum", 20), ("digits", 20)]
+        )
+        self.assertEqual(runs["sum", 20][0]["iterations"], 9)
+
+    def test_summary_gaps_targets_and_lucky_sums(self):
+        from tfcnn.answers.set_c.c5_pairs import (
+            compared_runs,
+            mean_by_sum,
+            pair_summary,
+        )
+
+        digits = np.array([[1, 2], [3, 4]])
+        by_sum = {
+            key: mean_by_sum(digits, [r["test_predictions"] for r in seeds])
+            for key, seeds in compared_runs(self.all_runs).items()
+        }
+        self.assertEqual(by_sum["sum", 10], {3: 1.0, 7: 0.0})
+        summary = pair_summary(self.all_runs, digits, by_sum, self.config)
+        self.assertAllClose(summary["digits_minus_sum"], {"n10": 0.1, "n20": -0.1})
+        self.assertFalse(summary["digits_win_at_every_size"])
+        self.assertEqual(summary["targets_met"], {"sum": True, "digits": False})
+        self.assertEqual(summary["right_sum_from_wrong_digits"]["mean"], 1.0)
+        self.assertAllClose(
+            summary["final"]["digits_n20"]["test_digit_accuracy_squared"]["mean"], 0.81
+        )
+        self.assertEqual(
+            set(summary["schedules"]),
+            {"sum_it5", "digits_it5", "sum_it9", "digits_it9"},
+        )
+        self.assertEqual(summary["largest"], 20)
+        rows = summary["table"]["rows"]
+        self.assertLen(rows, 6)
+        self.assertEqual(rows[0][:3], ["sum", "10", 5])
+        self.assertEqual(rows[0][-1], "–")  # the sum head has no digit accuracy
+        self.assertEqual(rows[1][-1], "90.00 ± 0.00")

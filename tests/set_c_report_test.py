@@ -2,23 +2,28 @@
 
 import json
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import tensorflow as tf
 
-from tfcnn.answers.set_c.deep_report import (
+from tfcnn.answers.set_c.c1_c2_deep import (
+    Config,
+    comparison_lines,
     comparison_rows,
     len_train,
     reaching,
     seed_rows,
+    site_reference,
 )
-from tfcnn.answers.set_c.small_networks import (
+from tfcnn.answers.set_c.c3_small_networks import (
     build_winner,
     candidates,
     choose_winner,
     search_rows,
 )
-from tfcnn.answers.set_c.theory import theory_checks
+from tfcnn.answers.set_c.ct_theory import theory_checks
+from tfcnn.results import RESULTS_ENV
 
 
 def fake_run(val_curve, final_val=None, params=100, seconds=10.0, seed=0, **config):
@@ -153,3 +158,59 @@ class TheoryChecksTest(tf.test.TestCase):
         self.assertEqual(checks["conv96_params"], 5 * 5 * 3 * 96 + 96)
         self.assertEqual(checks["dense4096_params"], 4096 * 4096 + 4096)
         self.assertEqual(checks["independent_constraints"], 10_000 * 999)
+
+
+class DeepRunTest(tf.test.TestCase):
+    def test_quick_and_run_names(self):
+        quick = Config(linear=True, seed=2).quick()
+        self.assertEqual((quick.iterations, quick.record_every), (1000, 250))
+        self.assertEqual(
+            (quick.result_id, quick.run_name), ("c2", "linear_valid_seed2")
+        )
+        self.assertEqual(Config(padding="same").run_name, "deep_same_seed0")
+
+    def write_site(self, root, padding="valid"):
+        site = fake_run([0.9, 0.95, 0.99], seed=0, padding=padding)
+        site["history"] = [
+            {**row, "train_accuracy": 0.5, "test_accuracy": 0.25}
+            for row in site["history"]
+        ]
+        folder = root / "c1"
+        folder.mkdir(parents=True)
+        (folder / "deep_valid_seed0.json").write_text(json.dumps(site))
+        summary = {
+            "meta": {"config": {"padding": padding}},
+            "final": {
+                k: {"mean": 0.5, "std": 0.1, "n": 3}
+                for k in ("train_accuracy", "val_accuracy", "test_accuracy")
+            },
+        }
+        (folder / "summary.json").write_text(json.dumps(summary))
+
+    def test_outcome_sets_the_run_beside_the_site_at_the_same_iteration(self):
+        root = Path(self.get_temp_dir()) / "site"
+        self.write_site(root)
+        config = Config()
+        with mock.patch.dict("os.environ", {RESULTS_ENV: str(root)}):
+            reference, summary = site_reference(config)
+        run = fake_run([0.9, 0.95])  # stopped at iteration 200 of the site's 300
+        lines = comparison_lines(run, config, reference, summary)
+        self.assertIn("site seed 0, it. 200", lines[0])
+        self.assertIn("site seed 0, it. 300", lines[0])
+        self.assertIn("site, 3 seeds", lines[0])
+        train, val, test = lines[1:]
+        # this run, the site's seed at iteration 200, at the end, over seeds
+        self.assertEqual(
+            val.split()[2:],
+            ["95.00", "%", "95.00", "%", "99.00", "%"] + ["50.00", "±", "10.00", "%"],
+        )
+        self.assertEqual(test.split()[2:6], ["98.00", "%", "25.00", "%"])
+
+    def test_summary_of_another_padding_is_not_compared(self):
+        root = Path(self.get_temp_dir()) / "site_same"
+        self.write_site(root, padding="same")
+        with mock.patch.dict("os.environ", {RESULTS_ENV: str(root)}):
+            reference, summary = site_reference(Config())
+            self.assertIsNone(summary)
+            self.assertEqual(site_reference(Config(seed=5)), (None, None))
+        self.assertIsNotNone(reference)

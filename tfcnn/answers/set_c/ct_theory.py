@@ -1,4 +1,8 @@
-"""Set C theory (CT3, CT4): a small filter Jacobian against GradientTape, counts from Keras."""
+"""Set C theory, CT3 and CT4: a filter's Jacobian checked by GradientTape, counts.
+
+Writes `docs/results/ct/checks.json` (nothing is trained), from
+`scripts/report_set_c.py`.
+"""
 
 from __future__ import annotations
 
