@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 RESULTS_ENV = "TFCNN_RESULTS_DIR"
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def results_dir() -> Path:
