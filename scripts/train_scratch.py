@@ -47,7 +47,10 @@ def parse_args(argv=None):
         help="seeds of weights and shuffling of the final runs (default: 0 1 2)",
     )
     parser.add_argument(
-        "--epochs", type=cli.positive_int, default=None, help="epochs per run (default: 15)"
+        "--epochs",
+        type=cli.positive_int,
+        default=None,
+        help="epochs per run (default: 15)",
     )
     parser.add_argument(
         "--optimizers",

@@ -12,6 +12,7 @@ from tfcnn.bench.report import (
     summarise_network,
     verdict,
 )
+from tfcnn.bench.scratch_speed import CLOCKS, summarise_speed
 from tfcnn.bench.session import spread
 
 
@@ -110,3 +111,24 @@ class SummaryTest(tf.test.TestCase):
 
 if __name__ == "__main__":
     tf.test.main()
+
+
+class ScratchSpeedSummaryTest(tf.test.TestCase):
+    def test_medians_after_the_first_epoch_and_their_ratio(self):
+        # Two timings per framework; the first epoch (compiling) is summarised apart.
+        timings = {
+            (10, "numpy", clock): [[9.0, 2.0, 2.0, 4.0], [9.0, 3.0, 3.0, 3.0]]
+            for clock in CLOCKS
+        }
+        timings |= {
+            (10, "keras", clock): [[5.0, 1.0, 1.0, 2.0], [7.0, 1.0, 1.0, 1.0]]
+            for clock in CLOCKS
+        }
+        (row,) = summarise_speed(timings, [10])
+        self.assertEqual(row["batch_size"], 10)
+        self.assertAllClose(row["cpu"]["numpy"]["mean"], 2.5)
+        self.assertAllClose(row["cpu"]["keras"]["mean"], 1.0)
+        self.assertAllClose(row["cpu"]["ratio"]["mean"], 2.5)  # 2/1 and 3/1
+        self.assertAllClose(row["cpu"]["ratio"]["std"], 0.5**0.5)
+        self.assertAllClose(row["wall"]["first_epoch"]["keras"]["mean"], 6.0)
+        self.assertEqual(row["cpu"]["first_epoch"]["numpy"]["n"], 2)

@@ -94,7 +94,8 @@ def time_frameworks(
                     timings[(bs, name, "cpu")].append(m["epoch_cpu_seconds"])
                     timings[(bs, name, "wall")].append(m["epoch_seconds"])
                 cpu = {
-                    n: np.median(m["epoch_cpu_seconds"][1:]) for n, m in measured.items()
+                    n: np.median(m["epoch_cpu_seconds"][1:])
+                    for n, m in measured.items()
                 }
                 progress(
                     f"seed {seed} batch {bs}: CPU s/epoch numpy {cpu['numpy']:.3f}, "
@@ -146,6 +147,8 @@ def speed_figure(rows: list[dict]):
     ax.set_ylabel("CPU seconds per epoch (1,000 images)")
     ax.set_ylim(top=ax.get_ylim()[1] * 2)
     ax.legend(loc="upper right")
-    ax.set_title("NumPy / Keras time per epoch (×: ratio), one thread each", fontsize=10)
+    ax.set_title(
+        "NumPy / Keras time per epoch (×: ratio), one thread each", fontsize=10
+    )
     fig.tight_layout()
     return fig

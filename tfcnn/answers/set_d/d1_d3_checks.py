@@ -19,7 +19,11 @@ def write_checks(cfg: Config, root: Path) -> None:
     """Measures and writes d1/architecture and d3/gradcheck (seed 0) under `root`."""
     measures = (
         ("d1", "architecture", checks.architecture),
-        ("d3", "gradcheck", lambda: checks.gradient_checks(0, sheet_learning_rate("sgd"))),
+        (
+            "d3",
+            "gradcheck",
+            lambda: checks.gradient_checks(0, sheet_learning_rate("sgd")),
+        ),
     )
     for result_id, name, measure in measures:
         set_seed(0)

@@ -247,7 +247,9 @@ def summary_cell(values, percent: bool = True, digits: int = 1) -> str:
     """ "mean ± std" of some numbers as text (percent by default), for a table cell."""
     stats = mean_std(values)
     scale, unit = (100.0, " %") if percent else (1.0, "")
-    return f"{scale * stats['mean']:.{digits}f} ± {scale * stats['std']:.{digits}f}{unit}"
+    return (
+        f"{scale * stats['mean']:.{digits}f} ± {scale * stats['std']:.{digits}f}{unit}"
+    )
 
 
 def error_records(history: dict) -> list[dict]:
