@@ -32,8 +32,8 @@ def parse_args(argv=None):
         nargs="+",
         choices=list(VARIANTS),
         default=None,
-        help="settings to time; 'torch' (the reference) and 'keras' (tfcnn as the "
-        "experiments run) are always included (default: all)",
+        metavar="VARIANT",
+        help="settings to time, always with 'torch' and 'keras' (default: all)",
     )
     parser.add_argument(
         "--repeats",
@@ -54,15 +54,13 @@ def parse_args(argv=None):
         type=cli.positive_float,
         default=0,
         metavar="MINUTES",
-        help="wait up to this long for the load average to fall to 0.5 "
-        "(e.g. after other jobs) (default: 0)",
+        help="wait up to this long for the load average to fall to 0.5 (default: 0)",
     )
     parser.add_argument(
         "--accuracy",
         choices=[n for n, v in VARIANTS.items() if v.framework == "keras"],
         default=None,
-        help="instead of timing: train the C1 run under this variant's precision "
-        "and compare its accuracy with C1's float32 runs",
+        help="instead of timing: the C1 run at this variant's precision against C1",
     )
     parser.add_argument(
         "--seeds",
