@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import io
+from pathlib import Path
+
 import tensorflow as tf
 
+from tfcnn.answers.performance import Config, config_from_args
+from tfcnn.bench.networks import NETWORKS
 from tfcnn.bench.report import (
     best_same_numerics,
     effects_table,
@@ -14,6 +21,7 @@ from tfcnn.bench.report import (
 )
 from tfcnn.bench.scratch_speed import CLOCKS, summarise_speed
 from tfcnn.bench.session import spread
+from tfcnn.site.catalogue import load_script
 
 
 def timing(wall, cpu=None, loss=2.3):
@@ -132,3 +140,28 @@ class ScratchSpeedSummaryTest(tf.test.TestCase):
         self.assertAllClose(row["cpu"]["ratio"]["std"], 0.5**0.5)
         self.assertAllClose(row["wall"]["first_epoch"]["keras"]["mean"], 6.0)
         self.assertEqual(row["cpu"]["first_epoch"]["numpy"]["n"], 2)
+
+
+class BenchConfigTest(tf.test.TestCase):
+    def _args(self, **options) -> argparse.Namespace:
+        defaults = {"quick": False, "repeats": 7, "networks": None, "variants": None}
+        return argparse.Namespace(**{**defaults, **options})
+
+    def test_the_reference_and_the_baseline_are_always_timed(self):
+        config = config_from_args(self._args(variants=["keras_xla"], repeats=3))
+        self.assertEqual(config.variants, ("torch", "keras", "keras_xla"))
+        self.assertEqual(config.repeats, 3)
+        self.assertEqual(config.networks, tuple(NETWORKS))
+        quick = config_from_args(self._args(quick=True, networks=["set_d"]))
+        self.assertEqual(quick.networks, ("set_d",))
+        self.assertEqual(quick.steps, Config().quick().steps)
+
+    def test_the_script_help_names_every_network(self):
+        # The script names them without importing the networks (a fast --help).
+        script = load_script(Path(__file__).resolve().parents[1] / "scripts/bench.py")
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed), self.assertRaises(SystemExit):
+            script.parse_args(["--help"])
+        networks_help = printed.getvalue().split("--networks", 2)[2].split("--")[0]
+        for name in NETWORKS:
+            self.assertIn(name, networks_help)

@@ -1,10 +1,11 @@
 """The set D study's choices: the learning-rate grid, the tuned rate, the stages' Config."""
 
 import argparse
+from pathlib import Path
 
 import tensorflow as tf
 
-from tfcnn.answers.set_d.d1_d6_stages import config_from_args
+from tfcnn.answers.set_d.d1_d6_stages import STAGES, config_from_args
 from tfcnn.answers.set_d.d3_d5_study import (
     Config,
     choose_learning_rate,
@@ -12,6 +13,10 @@ from tfcnn.answers.set_d.d3_d5_study import (
     summary_cell,
     tuning_summary,
 )
+from tfcnn.scratch import OPTIMIZERS
+from tfcnn.site.catalogue import load_script
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "train_scratch.py"
 
 
 def _history(accuracy: float, loss: float, diverged: bool = False) -> dict:
@@ -78,3 +83,9 @@ class StudyConfigTest(tf.test.TestCase):
         self.assertEqual(cfg.epochs, 3)
         self.assertEqual(cfg.optimizers, ("sgd", "rmsprop"))  # the Config's order
         self.assertEqual(config_from_args(self._args(quick=True)), Config().quick())
+
+    def test_the_script_offers_the_stages_and_optimizers_of_the_library(self):
+        # The script names them without importing tfcnn (a fast --help).
+        script = load_script(SCRIPT)
+        self.assertEqual(script.STAGES, STAGES)
+        self.assertEqual(script.OPTIMIZERS, tuple(OPTIMIZERS))
