@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import io
+from pathlib import Path
+
 import tensorflow as tf
 
+from tfcnn.answers.performance import Config, config_from_args
+from tfcnn.bench.networks import NETWORKS
 from tfcnn.bench.report import (
     best_same_numerics,
     effects_table,
@@ -12,7 +19,9 @@ from tfcnn.bench.report import (
     summarise_network,
     verdict,
 )
+from tfcnn.bench.scratch_speed import CLOCKS, summarise_speed
 from tfcnn.bench.session import spread
+from tfcnn.site.catalogue import load_script
 
 
 def timing(wall, cpu=None, loss=2.3):
@@ -110,3 +119,49 @@ class SummaryTest(tf.test.TestCase):
 
 if __name__ == "__main__":
     tf.test.main()
+
+
+class ScratchSpeedSummaryTest(tf.test.TestCase):
+    def test_medians_after_the_first_epoch_and_their_ratio(self):
+        # Two timings per framework; the first epoch (compiling) is summarised apart.
+        timings = {
+            (10, "numpy", clock): [[9.0, 2.0, 2.0, 4.0], [9.0, 3.0, 3.0, 3.0]]
+            for clock in CLOCKS
+        }
+        timings |= {
+            (10, "keras", clock): [[5.0, 1.0, 1.0, 2.0], [7.0, 1.0, 1.0, 1.0]]
+            for clock in CLOCKS
+        }
+        (row,) = summarise_speed(timings, [10])
+        self.assertEqual(row["batch_size"], 10)
+        self.assertAllClose(row["cpu"]["numpy"]["mean"], 2.5)
+        self.assertAllClose(row["cpu"]["keras"]["mean"], 1.0)
+        self.assertAllClose(row["cpu"]["ratio"]["mean"], 2.5)  # 2/1 and 3/1
+        self.assertAllClose(row["cpu"]["ratio"]["std"], 0.5**0.5)
+        self.assertAllClose(row["wall"]["first_epoch"]["keras"]["mean"], 6.0)
+        self.assertEqual(row["cpu"]["first_epoch"]["numpy"]["n"], 2)
+
+
+class BenchConfigTest(tf.test.TestCase):
+    def _args(self, **options) -> argparse.Namespace:
+        defaults = {"quick": False, "repeats": 7, "networks": None, "variants": None}
+        return argparse.Namespace(**{**defaults, **options})
+
+    def test_the_reference_and_the_baseline_are_always_timed(self):
+        config = config_from_args(self._args(variants=["keras_xla"], repeats=3))
+        self.assertEqual(config.variants, ("torch", "keras", "keras_xla"))
+        self.assertEqual(config.repeats, 3)
+        self.assertEqual(config.networks, tuple(NETWORKS))
+        quick = config_from_args(self._args(quick=True, networks=["set_d"]))
+        self.assertEqual(quick.networks, ("set_d",))
+        self.assertEqual(quick.steps, Config().quick().steps)
+
+    def test_the_script_help_names_every_network(self):
+        # The script names them without importing the networks (a fast --help).
+        script = load_script(Path(__file__).resolve().parents[1] / "scripts/bench.py")
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed), self.assertRaises(SystemExit):
+            script.parse_args(["--help"])
+        networks_help = printed.getvalue().split("--networks", 2)[2].split("--")[0]
+        for name in NETWORKS:
+            self.assertIn(name, networks_help)

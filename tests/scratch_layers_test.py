@@ -1,4 +1,4 @@
-"""The NumPy layers and optimisers of set D, checked against finite differences,
+"""The NumPy layers and optimisers of tfcnn.scratch, checked against finite differences,
 TensorFlow (tf.GradientTape, tf.nn) and Keras' optimisers, in float64."""
 
 import keras
@@ -6,52 +6,41 @@ import numpy as np
 import tensorflow as tf
 from absl.testing import parameterized
 
-from tfcnn.scratch import (
-    SGD,
+from tfcnn.scratch import SGD, Momentum, RMSProp, make_optimizer
+from tfcnn.scratch.gradcheck import check_layer, numerical_gradient, relative_error
+from tfcnn.scratch.keras_twin import tape_layer_gradients
+from tfcnn.scratch.layers import (
     Conv2D,
     Dense,
     Flatten,
     MaxPool2D,
-    Momentum,
     ReLU,
-    RMSProp,
     SoftmaxCrossEntropy,
-    make_optimizer,
 )
-from tfcnn.scratch.gradcheck import check_layer, numerical_gradient, relative_error
-from tfcnn.scratch.keras_twin import tape_layer_gradients
 
 TOLERANCE = 1e-6  # the issue's bound on the maximum relative error
+
+
+# name: (C_in, N, k, stride, padding, input shape) of a float64 Conv2D case.
+CONV_CASES = {
+    "conv_same_s1_k3": (3, 2, 3, 1, "same", (2, 7, 8, 3)),
+    "conv_same_s1_k5": (2, 4, 5, 1, "same", (2, 8, 8, 2)),
+    "conv_same_s2_k4": (3, 2, 4, 2, "same", (2, 7, 8, 3)),
+    "conv_same_s3_k3": (1, 3, 3, 3, "same", (1, 8, 7, 1)),
+    "conv_valid_s1_k3": (3, 2, 3, 1, "valid", (2, 7, 8, 3)),
+    "conv_valid_s2_k3": (2, 2, 3, 2, "valid", (2, 8, 7, 2)),
+}
 
 
 def _layers():
     rng = np.random.default_rng(1)
     f64 = np.float64
+    convs = {
+        name: (Conv2D(c_in, n, k, stride, padding, rng=rng, dtype=f64), shape)
+        for name, (c_in, n, k, stride, padding, shape) in CONV_CASES.items()
+    }
     return {
-        "conv_same_s1_k3": (
-            Conv2D(3, 2, 3, 1, "same", rng=rng, dtype=f64),
-            (2, 7, 8, 3),
-        ),
-        "conv_same_s1_k5": (
-            Conv2D(2, 4, 5, 1, "same", rng=rng, dtype=f64),
-            (2, 8, 8, 2),
-        ),
-        "conv_same_s2_k4": (
-            Conv2D(3, 2, 4, 2, "same", rng=rng, dtype=f64),
-            (2, 7, 8, 3),
-        ),
-        "conv_same_s3_k3": (
-            Conv2D(1, 3, 3, 3, "same", rng=rng, dtype=f64),
-            (1, 8, 7, 1),
-        ),
-        "conv_valid_s1_k3": (
-            Conv2D(3, 2, 3, 1, "valid", rng=rng, dtype=f64),
-            (2, 7, 8, 3),
-        ),
-        "conv_valid_s2_k3": (
-            Conv2D(2, 2, 3, 2, "valid", rng=rng, dtype=f64),
-            (2, 8, 7, 2),
-        ),
+        **convs,
         "relu": (ReLU(), (2, 5, 4, 3)),
         "maxpool_2": (MaxPool2D(2), (2, 6, 8, 3)),
         "maxpool_2_odd": (MaxPool2D(2), (2, 7, 5, 2)),
@@ -215,7 +204,7 @@ class OptimizerTest(tf.test.TestCase, parameterized.TestCase):
     def test_three_steps_match_keras(self, name, make_keras):
         start = [np.ones((3, 2)), np.zeros(2)]
         ours = [p.copy() for p in start]
-        optimizer = make_optimizer(name)  # the sheet's settings
+        optimizer = make_optimizer(name, 0.001)  # alpha and rho keep their 0.9
         variables = [keras.Variable(p, dtype="float64") for p in start]
         reference = make_keras()
         for grads in self._grads():

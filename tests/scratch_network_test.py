@@ -1,4 +1,4 @@
-"""The D1 network in NumPy: whole-network gradients, its Keras twin, and training."""
+"""The set D network in NumPy: whole-network gradients, its Keras twin, and training."""
 
 import keras
 import numpy as np
@@ -69,7 +69,7 @@ class KerasTwinTest(tf.test.TestCase, parameterized.TestCase):
                 optimizer=make_keras(),
                 loss=keras.losses.CategoricalCrossentropy(from_logits=True),
             )
-        optimizer = make_optimizer(name)
+        optimizer = make_optimizer(name, 0.001)
         start = network.get_weights()
         for step in range(2):
             x, y = _batch(4, seed=10 + step)
@@ -102,22 +102,24 @@ class TrainingTest(tf.test.TestCase):
             r, c = divmod(int(label), 2)
             self.x[i, 4 * r : 4 * r + 4, 4 * c : 4 * c + 4] += 1.0
 
-    def _network(self):
-        return build_network(
+    def _train(self, optimizer, epochs: int, batch_size: int) -> dict:
+        """Trains a small network on the four-class problem, evaluating on it."""
+        network = build_network(
             seed=0, input_shape=(8, 8, 1), dense_units=8, num_classes=4
         )
-
-    def test_training_fits_a_small_problem_and_records_every_epoch(self):
-        history = train(
-            self._network(),
-            make_optimizer("rmsprop", learning_rate=0.01),
+        return train(
+            network,
+            optimizer,
             self.x,
             self.y,
             {"train": (self.x, self.y)},
-            epochs=6,
-            batch_size=7,
+            epochs=epochs,
+            batch_size=batch_size,
             progress=False,
         )
+
+    def test_training_fits_a_small_problem_and_records_every_epoch(self):
+        history = self._train(make_optimizer("rmsprop", learning_rate=0.01), 6, 7)
         self.assertEqual(history["epoch"], list(range(7)))
         self.assertLen(history["epoch_seconds"], 6)
         self.assertLen(history["epoch_cpu_seconds"], 6)
@@ -129,16 +131,7 @@ class TrainingTest(tf.test.TestCase):
 
     def test_divergence_stops_the_run(self):
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is the point
-            history = train(
-                self._network(),
-                make_optimizer("sgd", learning_rate=1e8),
-                self.x,
-                self.y,
-                {"train": (self.x, self.y)},
-                epochs=5,
-                batch_size=5,
-                progress=False,
-            )
+            history = self._train(make_optimizer("sgd", learning_rate=1e8), 5, 5)
         self.assertTrue(history["diverged"])
         self.assertLess(len(history["epoch"]), 6)
         self.assertTrue(np.all(np.isfinite(history["train_loss"])))

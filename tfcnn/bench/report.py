@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tfcnn.bench.flops import layer_flops, profiler_flops
+from tfcnn.bench.flops import layer_flops, profiler_flops, training_step_flops
+from tfcnn.bench.networks import BenchNetwork
 from tfcnn.bench.session import spread
 from tfcnn.bench.variants import BASELINE, REFERENCE, VARIANTS
 from tfcnn.plots import new_figure
@@ -313,4 +314,101 @@ def overhead_table(networks: dict, reference_network: str = "deep") -> dict:
             "share of the rest",
         ],
         "rows": rows,
+    }
+
+
+def network_summary(net: BenchNetwork, timings: dict, peak: dict) -> dict:
+    """One network's entry of the summary: its FLOPs, every variant, the fastest.
+
+    Args:
+        net: the benchmarked network.
+        timings: `{variant: timings}` of the variants that ran on it.
+        peak: `fp32_peak()`.
+    """
+    flops = training_step_flops(net.build(), net.batch_size)
+    summary = summarise_network(timings, flops, peak)
+    return {
+        "label": net.label,
+        "batch_size": net.batch_size,
+        "optimizer": net.optimizer,
+        "flops": flops,
+        "variants": summary,
+        "best": best_same_numerics(summary),
+        "table": variants_table(summary),
+    }
+
+
+def benchmark_summary(
+    measured: dict,
+    nets: list[BenchNetwork],
+    peak: dict,
+    *,
+    target_ratio: float,
+    experiment_steps: int,
+    reference_network: str = "deep",
+) -> dict:
+    """Every table and number of a benchmark run, from its timings.
+
+    Args:
+        measured: what `run_benchmark` returned ("timings", "failed").
+        nets: the networks timed.
+        peak: `fp32_peak()`.
+        target_ratio: the ratio to PyTorch the fastest setting should reach.
+        experiment_steps: training steps of the experiments that use
+            `reference_network`, to turn ms per step into minutes.
+        reference_network: the network of the FLOP tables and the overhead
+            split. Defaults to "deep".
+
+    Raises:
+        RuntimeError: the PyTorch reference failed.
+    """
+    timings, failed = measured["timings"], measured["failed"]
+    if REFERENCE in failed:
+        raise RuntimeError(f"the PyTorch reference failed: {failed[REFERENCE]}")
+    networks = {
+        net.name: network_summary(
+            net,
+            {v: t for v, t in timings[net.name].items() if v not in failed},
+            peak,
+        )
+        for net in nets
+    }
+    by_name = {net.name: net for net in nets}
+    main = networks.get(reference_network)
+    return {
+        "peak": peak,
+        "networks": networks,
+        "timings": timings,
+        "failed": failed,
+        "table": side_by_side_table(networks, target_ratio),
+        "effects_table": effects_table(networks, timings),
+        "overhead_table": overhead_table(networks, reference_network) if main else None,
+        "target_ratio": target_ratio,
+        "target_met": {
+            name: "yes"
+            if net["variants"][net["best"]]["ratio_to_torch"]["median"] <= target_ratio
+            else "no"
+            for name, net in networks.items()
+        },
+        "deep_flops_table": main["flops"]["table"] if main else None,
+        "deep_flops_check": (
+            flops_check_table(by_name[reference_network].build(), main["batch_size"])
+            if main
+            else None
+        ),
+        "headline": {name: headline(net) for name, net in networks.items()},
+        "deep_experiment_minutes": (
+            {
+                key: experiment_steps
+                * main["variants"][name]["wall_ms"]["median"]
+                / 6e4
+                for key, name in (
+                    ("pytorch", REFERENCE),
+                    ("tfcnn_as_run", BASELINE),
+                    ("tfcnn_fastest", main["best"]),
+                )
+            }
+            if main
+            else None
+        ),
     }

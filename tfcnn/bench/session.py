@@ -87,6 +87,25 @@ class Worker:
         self._log.close()
 
 
+def wait_for_quiet(seconds: float, quiet_load: float = 0.5, poll: float = 15.0) -> bool:
+    """Waits until the 1-minute load average is at most `quiet_load`, or `seconds` pass.
+
+    Args:
+        seconds: the longest wait.
+        quiet_load: the load average of a quiet machine. Defaults to 0.5.
+        poll: seconds between looks. Defaults to 15.
+
+    Returns:
+        Whether the machine is quiet now.
+    """
+    deadline = time.monotonic() + seconds
+    while os.getloadavg()[0] > quiet_load and time.monotonic() < deadline:
+        print(f"load average {os.getloadavg()[0]:.2f}: waiting for a quiet machine",
+              flush=True)  # fmt: skip
+        time.sleep(poll)
+    return os.getloadavg()[0] <= quiet_load
+
+
 def spread(values) -> dict:
     """`{"median", "min", "max", "n"}` of a list of numbers."""
     values = np.asarray(values, dtype=np.float64)

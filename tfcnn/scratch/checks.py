@@ -1,4 +1,4 @@
-"""The numbers behind set D's correctness claims (D1 parameter counts, D3 gradients).
+"""The numbers behind the NumPy network's correctness: parameter counts, gradients.
 
 Everything here runs in float64 on small inputs; the tests assert the same
 bounds, this module only records the measured errors for the site.
@@ -49,8 +49,8 @@ def _init_row(layer) -> list:
 
 
 def architecture(seed: int = 0) -> dict:
-    """The D1 network layer by layer (shapes, parameters, initialisation) and its
-    Keras twin's parameter count."""
+    """`build_network(seed)` layer by layer (shapes, parameters, initialisation) and
+    its Keras twin's parameter count."""
     network = build_network(seed=seed)
     x = np.zeros((1, 28, 28, 1), np.float32)
     rows, counts = [["input", "28×28×1", "", "", 0]], network.count_parameters()
@@ -112,8 +112,12 @@ def _layer_cases():
     ]
 
 
-def gradient_checks(seed: int = 0) -> dict:
+def gradient_checks(seed: int = 0, learning_rate: float = 1e-3) -> dict:
     """Maximum relative errors of every hand-written gradient (float64).
+
+    Args:
+        seed: the inputs, upstream gradients and network weights. Defaults to 0.
+        learning_rate: η of the one SGD step compared with Keras'. Defaults to 1e-3.
 
     Returns:
         {"layers": table, "network": table, "twin": {...}, "max_error": float}; an
@@ -148,15 +152,15 @@ def gradient_checks(seed: int = 0) -> dict:
         )
     ]
     forward_error = relative_error(network.forward(x), twin(x).numpy())
-    # One SGD step (the sheet's η = 0.001) in both, compared update by update.
+    # One SGD step in both, compared update by update.
     before = network.get_weights()
     with keras_floatx("float64"):
         twin.compile(
-            optimizer=keras.optimizers.SGD(1e-3),
+            optimizer=keras.optimizers.SGD(learning_rate),
             loss=keras.losses.CategoricalCrossentropy(from_logits=True),
         )
     twin.train_on_batch(x, y)
-    make_optimizer("sgd").step(network.parameters(), network.gradients())
+    make_optimizer("sgd", learning_rate).step(network.parameters(), network.gradients())
     step_error = max(
         relative_error(mine - start, theirs - start)
         for mine, theirs, start in zip(

@@ -1,4 +1,4 @@
-"""A sequential network of NumPy layers, and the network of set D question 1.
+"""A sequential network of NumPy layers, and the small two-conv network of set D.
 
     conv 4@5x5 'same' + ReLU - maxpool 2 - conv 4@5x5x4 'same' + ReLU - maxpool 2
     - flatten (7·7·4 = 196) - dense 49 + ReLU - dense 10 - softmax
@@ -24,7 +24,7 @@ from tfcnn.scratch.layers import (
     softmax,
 )
 
-BOTTLENECK = "relu3"  # the 49 ReLU units after dense1: the features of question D6
+BOTTLENECK = "relu3"  # the ReLU units after dense1: the features before the logits
 
 
 class Network:
@@ -134,7 +134,7 @@ def build_network(
     num_classes: int = 10,
     dtype=np.float32,
 ) -> Network:
-    """The network of question D1, randomly initialised from `seed`.
+    """The two-conv network of set D, randomly initialised from `seed`.
 
     Kernels: He-normal (std sqrt(2/fan_in)) for the three layers followed by
     ReLU, Glorot-uniform for the logits layer; all biases 0.

@@ -109,19 +109,19 @@ class RMSProp(Optimizer):
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "rmsprop": RMSProp}
 NAMES = {cls: name for name, cls in OPTIMIZERS.items()}
-# The settings the exercise sheet prescribes (question D3).
-SHEET_SETTINGS = {
-    "sgd": {"learning_rate": 1e-3},
-    "momentum": {"learning_rate": 1e-3, "alpha": 0.9},
-    "rmsprop": {"learning_rate": 1e-3, "rho": 0.9},
-}
 
 
-def make_optimizer(name: str, **hyper) -> Optimizer:
-    """An optimiser by name ("sgd", "momentum", "rmsprop"), with the sheet's settings
-    unless `hyper` overrides them (e.g. `make_optimizer("sgd", learning_rate=0.1)`)."""
+def make_optimizer(name: str, learning_rate: float, **hyper) -> Optimizer:
+    """An optimiser by name, e.g. `make_optimizer("momentum", 0.001, alpha=0.9)`.
+
+    Args:
+        name: "sgd", "momentum" or "rmsprop".
+        learning_rate: η > 0.
+        **hyper: the optimiser's other settings (`alpha`, `rho`, `epsilon`);
+            those not given keep the class defaults.
+    """
     if name not in OPTIMIZERS:
         raise ValueError(
             f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}."
         )
-    return OPTIMIZERS[name](**{**SHEET_SETTINGS[name], **hyper})
+    return OPTIMIZERS[name](learning_rate, **hyper)

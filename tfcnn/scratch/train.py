@@ -3,7 +3,7 @@
 Each epoch visits every training image once, in mini-batches (the last one
 may be smaller), in an order set by `order`:
 
-- "reshuffle": a new random permutation every epoch (the sheet's question D4);
+- "reshuffle": a new random permutation every epoch;
 - "fixed": one random permutation, drawn once and reused every epoch;
 - "class-sorted": all images of class 0, then class 1, ... (no shuffling at all).
 

@@ -1,5 +1,12 @@
-"""The D5 and D6 results of the set D study: summary tables and curves, activation
-maps, and t-SNE of the bottleneck features with separation numbers."""
+"""Set D, D5 and D6: activation maps of both conv layers (D5) and t-SNE of the
+bottleneck features (D6), with separation numbers, for the best tuned setting
+and, for contrast, the sheet's vanilla SGD (η = 0.001) at the same batch size.
+
+Each seeded run repeats the D5 run of the same settings (and checks it ends
+the same), keeping the activations of the 100 test images after epochs 0
+(initial weights), 1 and the last. Writes d6/<rates>-<optimizer>-seed<S>,
+d6/summary, d6/tsne.png, d5/activation_maps.png, d5/activation_maps_sheet.png.
+"""
 
 from __future__ import annotations
 
@@ -9,101 +16,17 @@ import time
 import numpy as np
 
 from tfcnn.analysis.embedding import embed_and_score
-from tfcnn.answers.set_d import experiment as ex
-from tfcnn.answers.set_d.figures import curves_figure, summary_cell, time_figure
-from tfcnn.answers.set_d.study import Study, setting_key
+from tfcnn.answers.set_d.d3_d5_study import (
+    Study,
+    run,
+    setting_key,
+    sheet_learning_rate,
+    summary_cell,
+)
 from tfcnn.plots.maps import activation_grid, embedding_figure
 from tfcnn.results import save_figure, set_seed
-from tfcnn.scratch.network import BOTTLENECK
-
-CURVES = (
-    (
-        "curves_error",
-        ("train_error", "test_error"),
-        "error rate (1 − accuracy)",
-        (0, 1),
-    ),
-    ("curves_loss", ("train_loss", "test_loss"), "cross-entropy", (0, 2.6)),
-)
-SUMMARY_COLUMNS = [
-    "optimiser",
-    "batch",
-    "steps/epoch",
-    "test acc. (η=0.001)",
-    "train acc. (η=0.001)",
-    "tuned η",
-    "test acc. (tuned η)",
-    "train acc. (tuned η)",
-    "CPU s/epoch",
-]
-
-
-def d5_summary(study: Study) -> dict:
-    """Final accuracies (sheet's and tuned η), time per epoch, and the curves of D5.
-
-    Writes d5/summary, d5/curves_error.png, d5/curves_loss.png, d5/time_per_epoch.png.
-    """
-    cfg, tuning = study.cfg, study.tuning()
-    grids = {rates: study.grid(rates) for rates in ("sheet", "tuned")}
-    rows, seconds, groups, finals, train_finals = [], {}, {}, {}, {}
-    for setting in grids["sheet"]:
-        sheet, tuned = grids["sheet"][setting], grids["tuned"][setting]
-        key, lr = setting_key(*setting), tuning["chosen"][setting_key(*setting)]
-        groups[setting] = {
-            f"η={ex.sheet_learning_rate(setting[0]):g} (sheet)": sheet,
-            f"η={lr:g} (tuned)": tuned,
-        }
-        seconds[setting] = [
-            float(np.median(h["epoch_cpu_seconds"])) for h in sheet + tuned
-        ]
-        final = {
-            r: {
-                m: [h["final"][m] for h in hs]
-                for m in ("test_accuracy", "train_accuracy")
-            }
-            for r, hs in (("sheet", sheet), ("tuned", tuned))
-        }
-        finals[key] = {r: ex.mean_std(v["test_accuracy"]) for r, v in final.items()}
-        train_finals[key] = {
-            r: ex.mean_std(v["train_accuracy"]) for r, v in final.items()
-        }
-        rows.append(
-            [
-                *setting,
-                sheet[0]["steps_per_epoch"],
-                summary_cell(final["sheet"]["test_accuracy"]),
-                summary_cell(final["sheet"]["train_accuracy"]),
-                f"{lr:g}",
-                summary_cell(final["tuned"]["test_accuracy"]),
-                summary_cell(final["tuned"]["train_accuracy"]),
-                summary_cell(seconds[setting], percent=False, digits=2),
-            ]
-        )
-    best = tuning["best"]
-    best_key = setting_key(best["optimizer"], best["batch_size"])
-    best_test, best_train = finals[best_key]["tuned"], train_finals[best_key]["tuned"]
-    result = {
-        "table": {"columns": SUMMARY_COLUMNS, "rows": rows},
-        "final_test_accuracy": finals,
-        "final_train_accuracy": train_finals,
-        "best": {
-            **best,
-            "test_accuracy": best_test,
-            "train_accuracy": best_train,
-            "target": cfg.target_accuracy,
-            "target_met": best_test["mean"] >= cfg.target_accuracy,
-        },
-        "seconds_per_epoch": {
-            setting_key(*s): ex.mean_std(v) for s, v in seconds.items()
-        },
-    }
-    study.write("d5", "summary", result)
-    for name, keys, label, ylim in CURVES:
-        fig = curves_figure(groups, cfg.optimizers, cfg.batch_sizes, keys, label, ylim)
-        save_figure(fig, "d5", name, study.root)
-    fig = time_figure(seconds, cfg.optimizers, cfg.batch_sizes)
-    save_figure(fig, "d5", "time_per_epoch", study.root)
-    return result
+from tfcnn.results.seed_stats import mean_std
+from tfcnn.scratch import BOTTLENECK
 
 
 def _snapshot_run(
@@ -119,7 +42,7 @@ def _snapshot_run(
             )
 
     set_seed(seed)
-    history = ex.run(
+    history = run(
         *study.full,
         {"test": study.test},
         optimizer=optimizer,
@@ -134,21 +57,15 @@ def _snapshot_run(
 
 
 def feature_study(study: Study) -> dict:
-    """D5 activation maps and D6 t-SNE, for the best tuned setting and, for contrast,
-    the sheet's vanilla SGD (η = 0.001) at the same batch size.
-
-    Each seeded run repeats the D5 run of the same settings (and checks it ends
-    the same), keeping the activations of the 100 test images after epochs 0
-    (initial weights), 1 and the last. Writes d6/<rates>-<optimizer>-seed<S>,
-    d6/summary, d6/tsne.png, d5/activation_maps.png, d5/activation_maps_sheet.png.
-    """
+    """Trains the two settings of the module docstring, every seed, and writes the
+    D5 activation maps, the D6 t-SNE figure and the D6 summary."""
     cfg, best = study.cfg, study.tuning()["best"]
     x_test, y_test = study.test
     shown = [int(np.flatnonzero(y_test == c)[0]) for c in cfg.map_classes]
     epochs, bs = (0, 1, cfg.epochs), best["batch_size"]
     settings = (
         ("tuned", best["optimizer"], best["learning_rate"]),
-        ("sheet", "sgd", ex.sheet_learning_rate("sgd")),
+        ("sheet", "sgd", sheet_learning_rate("sgd")),
     )
     table, panels, summary, consistent = [], [], {}, True
     for rates, opt, lr in settings:
@@ -226,7 +143,7 @@ def feature_study(study: Study) -> dict:
                 for e in epochs
             ]
         summary[rates] = {
-            str(e): {k: ex.mean_std([r[k] for r in rows[e]]) for k in rows[e][0]}
+            str(e): {k: mean_std([r[k] for r in rows[e]]) for k in rows[e][0]}
             for e in epochs
         }
         for e in epochs:
