@@ -18,11 +18,8 @@ from tfcnn import cli
 
 def parse_args(argv=None):
     parser = cli.new_parser(__doc__)
-    parser.add_argument(
-        "--results-dir",
-        type=cli.writable_dir,
-        default=None,
-        help="where to write errors/catalogue.json (default: docs/results)",
+    cli.add_results_dir_argument(
+        parser, "where to write errors/catalogue.json (default: docs/results)"
     )
     return parser.parse_args(argv)
 

@@ -52,11 +52,8 @@ def parse_args(argv=None):
         action="store_true",
         help="run nothing; add up the wall times recorded in the committed results",
     )
-    parser.add_argument(
-        "--results-dir",
-        type=cli.writable_dir,
-        default=None,
-        help="with --tally: where run_all/recorded.json goes (default: runs)",
+    cli.add_results_dir_argument(
+        parser, "with --tally: where run_all/recorded.json goes (default: runs)"
     )
     return parser.parse_args(argv)
 

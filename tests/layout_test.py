@@ -233,33 +233,28 @@ def config_classes(root: Path) -> list[str]:
     return problems
 
 
-def report(problems: list[str]) -> str:
-    return "\n" + "\n".join(problems)
-
-
 class LayoutTest(unittest.TestCase):
     """The repository follows the layout."""
 
+    def assertNoProblems(self, check):
+        problems = check(ROOT)
+        self.assertEqual(problems, [], "\n" + "\n".join(problems))
+
     def test_nothing_outside_answers_imports_answers(self):
-        problems = answers_imports(ROOT)
-        self.assertEqual(problems, [], report(problems))
+        self.assertNoProblems(answers_imports)
 
     def test_no_import_goes_up(self):
-        problems = upward_imports(ROOT)
-        self.assertEqual(problems, [], report(problems))
+        self.assertNoProblems(upward_imports)
 
     def test_scripts_are_thin_launchers(self):
         self.assertTrue(list((ROOT / "scripts").glob("*.py")))
-        problems = script_problems(ROOT)
-        self.assertEqual(problems, [], report(problems))
+        self.assertNoProblems(script_problems)
 
     def test_few_modules_at_the_top(self):
-        problems = top_module_problems(ROOT)
-        self.assertEqual(problems, [], report(problems))
+        self.assertNoProblems(top_module_problems)
 
     def test_only_answers_define_a_config(self):
-        problems = config_classes(ROOT)
-        self.assertEqual(problems, [], report(problems))
+        self.assertNoProblems(config_classes)
 
 
 CLEAN_TREE = {

@@ -31,26 +31,27 @@ QUICK_CHECKPOINT_DIR = QUICK_ROOT / "checkpoints"
 DISTRIBUTE_CHOICES = ("none", "mirrored")
 
 
-def positive_int(text: str) -> int:
-    """A whole number >= 1 (iterations, epochs, batch sizes, widths)."""
+def whole_number(text: str, minimum: int) -> int:
+    """`text` as a whole number >= `minimum`, else `argparse.ArgumentTypeError`."""
     try:
         value = int(text)
     except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+        value = minimum - 1
+    if value < minimum:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number >= {minimum}, got {text!r}"
+        )
     return value
+
+
+def positive_int(text: str) -> int:
+    """A whole number >= 1 (iterations, epochs, batch sizes, widths)."""
+    return whole_number(text, 1)
 
 
 def non_negative_int(text: str) -> int:
     """A whole number >= 0 (seeds, thread counts where 0 means the default)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}")
-    return value
+    return whole_number(text, 0)
 
 
 def positive_float(text: str) -> float:
@@ -186,12 +187,19 @@ def add_output_arguments(parser: argparse.ArgumentParser, quick_help: str) -> No
         quick_help: what `--quick` shrinks, for `--help`.
     """
     parser.add_argument("--quick", action="store_true", help=quick_help)
-    parser.add_argument(
-        "--results-dir",
-        type=writable_dir,
-        default=None,
-        help=f"where to write (default: docs/results, or {QUICK_ROOT} with --quick)",
+    add_results_dir_argument(
+        parser, f"where to write (default: docs/results, or {QUICK_ROOT} with --quick)"
     )
+
+
+def add_results_dir_argument(parser: argparse.ArgumentParser, help: str) -> None:
+    """Adds `--results-dir` (a folder that can be written, checked before any work).
+
+    Args:
+        parser: the script's parser.
+        help: what goes there and the default, for `--help`.
+    """
+    parser.add_argument("--results-dir", type=writable_dir, default=None, help=help)
 
 
 def add_resume_arguments(parser: argparse.ArgumentParser) -> None:
