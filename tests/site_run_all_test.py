@@ -6,6 +6,8 @@ import contextlib
 import io
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from unittest import mock
 
@@ -140,6 +142,31 @@ class RecordedTimesTest(tf.test.TestCase):
         rows = {row[0]: row for row in times["table"]["rows"]}
         self.assertEqual(rows["c1"][1], 4)
         self.assertEqual(rows["c1"][2], f"{155 / 3600:.2f}")
+
+
+class CommandTest(tf.test.TestCase):
+    """`scripts/run_all.py` as a user runs it."""
+
+    def run_script(self, *argv):
+        return subprocess.run(
+            [sys.executable, "scripts/run_all.py", *argv],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+
+    def test_dry_run_lists_the_commands(self):
+        done = self.run_script("--dry-run", "--only", "set_a_losses.py")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.stdout, " 1. python scripts/set_a_losses.py    # A5\n")
+
+    def test_unknown_script_is_one_line_and_exit_status_1(self):
+        done = self.run_script("--only", "nope.py")
+        self.assertEqual(done.returncode, 1)
+        self.assertEqual(done.stdout, "")
+        (line,) = done.stderr.splitlines()
+        self.assertStartsWith(line, "error: no script 'nope.py' in the table")
 
 
 class TallyTest(tf.test.TestCase):

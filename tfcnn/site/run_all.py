@@ -312,6 +312,10 @@ def main(args: argparse.Namespace) -> None:
     if args.tally:
         tally(args.results_dir)
         return
+    if args.results_dir is not None:
+        raise ValueError(
+            "--results-dir goes with --tally; a run writes where each script writes"
+        )
     chosen = select(steps(args.quick), args.only, args.skip)
     if args.quick:
         for name, why in NO_QUICK.items():
