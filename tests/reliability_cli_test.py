@@ -3,7 +3,9 @@
 import argparse
 import contextlib
 import io
+import os
 import sys
+import types
 from pathlib import Path
 from unittest import mock
 
@@ -170,3 +172,95 @@ class TrainingBackupOptionTest(tf.test.TestCase):
             self.args("--checkpoint-dir", str(root), "--resume"), "c1", "run"
         )
         self.assertEqual(backup.path, root / "c1" / "run" / CHECKPOINT_FILE)
+
+
+class LaunchTest(tf.test.TestCase):
+    """`cli.launch`: the environment it sets up, and what a user error prints."""
+
+    def setUp(self):
+        super().setUp()
+        self.seen = {}
+        module = types.ModuleType("fake_answer")
+        module.main = self.fake_main
+        self.enter_context(mock.patch.dict(sys.modules, {"fake_answer": module}))
+        self.enter_context(mock.patch.dict(os.environ))
+        for name in ("TF_CPP_MIN_LOG_LEVEL", "TFCNN_DATA_DIR"):
+            os.environ.pop(name, None)
+        self.error = None
+
+    def fake_main(self, args):
+        self.seen = {
+            k: os.environ.get(k) for k in ("TF_CPP_MIN_LOG_LEVEL", "TFCNN_DATA_DIR")
+        }
+        if self.error:
+            raise self.error
+
+    def launch(self, *argv):
+        args = cli.new_parser("A fake script.").parse_args(argv)
+        printed = io.StringIO()
+        with contextlib.redirect_stderr(printed):
+            cli.launch("fake_answer", args)
+        return printed.getvalue()
+
+    def test_user_error_is_one_line_and_exit_status_1(self):
+        self.error = ValueError("no data in /x:\n  set TFCNN_DATA_DIR")
+        with self.assertRaises(SystemExit) as raised:
+            printed = io.StringIO()
+            with contextlib.redirect_stderr(printed):
+                cli.launch("fake_answer", cli.new_parser("A fake.").parse_args([]))
+        self.assertEqual(raised.exception.code, 1)
+        lines = printed.getvalue().splitlines()
+        self.assertLen(lines, 1)
+        self.assertStartsWith(lines[0], "error: no data in /x: set TFCNN_DATA_DIR")
+
+    def test_debug_shows_the_error_itself(self):
+        self.error = OSError("cannot write here")
+        with self.assertRaisesRegex(OSError, "cannot write here"):
+            self.launch("--debug")
+
+    def test_a_bug_is_not_hidden(self):
+        self.error = KeyError("missing key")
+        with self.assertRaises(KeyError):
+            self.launch()
+
+    def test_tensorflow_log_is_silenced_by_default(self):
+        self.assertEqual(self.launch(), "")
+        self.assertEqual(self.seen["TF_CPP_MIN_LOG_LEVEL"], "3")
+
+    def test_verbose_keeps_the_tensorflow_log(self):
+        self.launch("--verbose")
+        self.assertIsNone(self.seen["TF_CPP_MIN_LOG_LEVEL"])
+
+    def test_the_users_own_log_level_wins(self):
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "1"
+        self.launch()
+        self.assertEqual(self.seen["TF_CPP_MIN_LOG_LEVEL"], "1")
+
+    def test_data_dir_becomes_the_environment_variable(self):
+        data = self.get_temp_dir()
+        self.launch("--data-dir", data)
+        self.assertEqual(self.seen["TFCNN_DATA_DIR"], data)
+
+    def test_threads_cap_the_backend_before_main(self):
+        args = cli.new_parser("A fake.")
+        cli.add_threads_argument(args)
+        with mock.patch("tfcnn.training.devices.set_threads") as set_threads:
+            cli.launch("fake_answer", args.parse_args(["--threads", "2"]))
+            cli.launch("fake_answer", args.parse_args([]))
+        set_threads.assert_called_once_with(2)
+
+
+class DistributeArgumentTest(tf.test.TestCase):
+    def test_choices_and_default(self):
+        parser = argparse.ArgumentParser()
+        cli.add_distribute_argument(parser)
+        self.assertEqual(parser.parse_args([]).distribute, "none")
+        self.assertEqual(
+            parser.parse_args(["--distribute", "mirrored"]).distribute, "mirrored"
+        )
+        with self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
+            parser.parse_args(["--distribute", "all"])
+
+
+if __name__ == "__main__":
+    tf.test.main()

@@ -1,9 +1,10 @@
 """Every mistake of the error catalogue fails with a message that names the problem
 and the fix, and writes nothing (the page docs/what-can-go-wrong.md shows them).
 
-The cases themselves live in `scripts/error_catalogue.py`, which writes the
-page's table (their machinery is `tfcnn.site.catalogue`); here each is run again
-and checked against expectations written independently of it.
+The cases themselves live in `tfcnn.site.error_cases`, which writes the page's
+table (`scripts/error_catalogue.py`; their machinery is `tfcnn.site.catalogue`);
+here each is run again and checked against expectations written independently
+of it.
 """
 
 import builtins
@@ -14,12 +15,11 @@ import tensorflow as tf
 from absl.testing import parameterized
 
 from tfcnn.data import ChecksumError, DataNotFoundError
-from tfcnn.site.catalogue import UsageError, load_script, run_case
+from tfcnn.site.catalogue import UsageError, run_case
+from tfcnn.site.error_cases import CASES
 from tfcnn.training.checkpoints import CheckpointError, TrainingDivergedError
 
 REPO = Path(__file__).resolve().parents[1]
-
-catalogue = load_script(REPO / "scripts" / "error_catalogue.py")
 
 # Case -> (exception type, phrases the message must hold: the problem, then the fix).
 EXPECTED = {
@@ -112,12 +112,12 @@ EXPECTED = {
 
 class ErrorCatalogueTest(tf.test.TestCase, parameterized.TestCase):
     def test_every_case_is_tested_and_there_are_at_least_ten(self):
-        self.assertCountEqual([case.name for case in catalogue.CASES], EXPECTED)
+        self.assertCountEqual([case.name for case in CASES], EXPECTED)
         self.assertGreaterEqual(len(EXPECTED), 10)
 
     @parameterized.named_parameters((name, name) for name in EXPECTED)
     def test_case_fails_clearly_and_writes_nothing(self, name):
-        case = next(case for case in catalogue.CASES if case.name == name)
+        case = next(case for case in CASES if case.name == name)
         outcome = run_case(case)
         error_type, phrases = EXPECTED[name]
         self.assertIsInstance(outcome.error, error_type)
@@ -134,7 +134,7 @@ class ErrorCatalogueTest(tf.test.TestCase, parameterized.TestCase):
         if not path.exists():
             self.skipTest(f"{path} not written yet (python scripts/error_catalogue.py)")
         stored = json.loads(path.read_text())
-        self.assertEqual(list(stored["cases"]), [c.name for c in catalogue.CASES])
+        self.assertEqual(list(stored["cases"]), [c.name for c in CASES])
         known = {**vars(builtins), **{t.__name__: t for t, _ in EXPECTED.values()}}
         for name, entry in stored["cases"].items():
             error_type = EXPECTED[name][0]

@@ -8,23 +8,15 @@ a Markdown cell before it, and be reachable from the navigation.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import nbformat
 import tensorflow as tf
 
+from tfcnn.site.notebooks import is_start_up_noise
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "docs" / "notebooks"
-
-
-def load_runner():
-    spec = importlib.util.spec_from_file_location(
-        "run_notebooks", ROOT / "scripts" / "run_notebooks.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 class NotebooksTest(tf.test.TestCase):
@@ -72,7 +64,7 @@ class NotebooksTest(tf.test.TestCase):
             self.assertIn(f"notebooks/{path.name}", nav)
 
     def test_start_up_noise_filter(self):
-        noise = load_runner().is_start_up_noise
+        noise = is_start_up_noise
         log = (
             "WARNING: All log messages before absl::InitializeLog() is called are "
             "written to STDERR\nI0000 00:00:1795322878.748932    8361 port.cc:153] "

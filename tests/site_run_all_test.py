@@ -2,37 +2,28 @@
 
 from __future__ import annotations
 
-import importlib.util
+import contextlib
 import io
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import tensorflow as tf
 
-from tfcnn.results import REPO_ROOT
 from tfcnn.site import run_all as regenerate
 from tfcnn.site.run_all import Step, recorded_times, run_steps, summary_table
 
-
-def load_run_all():
-    spec = importlib.util.spec_from_file_location(
-        "run_all", REPO_ROOT / "scripts" / "run_all.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["run_all"] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class TableTest(tf.test.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.run_all = load_run_all()
+    run_all = regenerate
 
     def test_every_script_is_in_the_table(self):
-        scripts = {p.name for p in (REPO_ROOT / "scripts").glob("*.py")}
+        scripts = {p.name for p in (ROOT / "scripts").glob("*.py")}
         listed = {row[0] for row in self.run_all.TABLE}
         self.assertEqual(scripts - {"run_all.py"}, listed)
 
@@ -67,7 +58,7 @@ class TableTest(tf.test.TestCase):
         self.assertEqual([s.script for s in only], ["set_a_losses.py"])
         skipped = self.run_all.select(steps, None, ["bench.py"])
         self.assertEqual(len(skipped), len(steps) - 1)
-        with self.assertRaisesRegex(ValueError, "bench.py"):
+        with self.assertRaisesRegex(ValueError, "no script 'nope.py'.*'bench.py'"):
             self.run_all.select(steps, ["nope.py"], None)
 
 
@@ -151,6 +142,47 @@ class RecordedTimesTest(tf.test.TestCase):
         rows = {row[0]: row for row in times["table"]["rows"]}
         self.assertEqual(rows["c1"][1], 4)
         self.assertEqual(rows["c1"][2], f"{155 / 3600:.2f}")
+
+
+class CommandTest(tf.test.TestCase):
+    """`scripts/run_all.py` as a user runs it."""
+
+    def run_script(self, *argv):
+        return subprocess.run(
+            [sys.executable, "scripts/run_all.py", *argv],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+
+    def test_dry_run_lists_the_commands(self):
+        done = self.run_script("--dry-run", "--only", "set_a_losses.py")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.stdout, " 1. python scripts/set_a_losses.py    # A5\n")
+
+    def test_unknown_script_is_one_line_and_exit_status_1(self):
+        done = self.run_script("--only", "nope.py")
+        self.assertEqual(done.returncode, 1)
+        self.assertEqual(done.stdout, "")
+        (line,) = done.stderr.splitlines()
+        self.assertStartsWith(line, "error: no script 'nope.py' in the table")
+
+
+class TallyTest(tf.test.TestCase):
+    def test_prints_the_table_and_writes_no_path_of_the_machine(self):
+        results = ROOT / "docs" / "results"
+        out = Path(self.get_temp_dir()) / "tally"
+        printed = io.StringIO()
+        with mock.patch.dict(os.environ, {"TFCNN_RESULTS_DIR": str(results)}):
+            with contextlib.redirect_stdout(printed):
+                path = regenerate.tally(out)
+        self.assertEqual(path, out / "run_all" / "recorded.json")
+        self.assertIn("| **total** |", printed.getvalue())
+        written = json.loads(path.read_text())
+        self.assertEqual(written["meta"]["config"], {"root": "docs/results"})
+        self.assertNotIn(str(ROOT), path.read_text())
+        self.assertGreater(written["files"], 10)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """The command line of every script: options, argument types, and the launcher.
 
-A script builds its parser with `script_parser` (and the `add_*` helpers),
-parses, and hands the arguments to `launch`, which imports the answer module
-only then: `--help` and a bad option answer at once, before TensorFlow starts.
+This is the one module that defines options. A script builds its parser with
+`script_parser` (or `new_parser` and the `add_*` helpers), parses, and hands
+the arguments to `launch`, which imports the answer module only then: `--help`
+and a bad option answer at once, before TensorFlow starts. (At module level
+this module imports only `tfcnn.results`, which loads no TensorFlow.)
 
 Each argument type turns the text of an option into a value or raises
 `argparse.ArgumentTypeError`, which argparse shows as
@@ -23,30 +25,33 @@ from pathlib import Path
 from tfcnn.results import results_dir
 
 CHECKPOINT_DIR = Path("checkpoints")
-QUICK_CHECKPOINT_DIR = Path("runs/quick/checkpoints")
 QUICK_ROOT = Path("runs/quick")
+QUICK_CHECKPOINT_DIR = QUICK_ROOT / "checkpoints"
+# The strategies of `--distribute`, made by `tfcnn.training.devices.use_strategy`.
+DISTRIBUTE_CHOICES = ("none", "mirrored")
+
+
+def whole_number(text: str, minimum: int) -> int:
+    """`text` as a whole number >= `minimum`, else `argparse.ArgumentTypeError`."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number >= {minimum}, got {text!r}"
+        )
+    return value
 
 
 def positive_int(text: str) -> int:
     """A whole number >= 1 (iterations, epochs, batch sizes, widths)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
-    return value
+    return whole_number(text, 1)
 
 
 def non_negative_int(text: str) -> int:
     """A whole number >= 0 (seeds, thread counts where 0 means the default)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}")
-    return value
+    return whole_number(text, 0)
 
 
 def positive_float(text: str) -> float:
@@ -100,42 +105,6 @@ def writable_dir(text: str) -> Path:
     return path
 
 
-def add_resume_arguments(parser: argparse.ArgumentParser) -> None:
-    """Adds `--resume` and `--checkpoint-dir` to a training script's parser."""
-    parser.add_argument(
-        "--resume",
-        action="store_true",
-        help="continue an interrupted run from its checkpoint (saved after every "
-        "chunk of training, deleted when the run finishes); without it, a "
-        "leftover checkpoint stops the script instead of being overwritten",
-    )
-    parser.add_argument(
-        "--checkpoint-dir",
-        type=writable_dir,
-        default=None,
-        help=f"where checkpoints go (default: {CHECKPOINT_DIR}, or "
-        f"{QUICK_CHECKPOINT_DIR} with --quick)",
-    )
-
-
-def training_backup(args: argparse.Namespace, *name: str):
-    """The checkpoint of one run: `<checkpoint dir>/<name...>`, resumed with `--resume`.
-
-    Args:
-        args: parsed arguments of a parser given `add_resume_arguments`
-            (and possibly `--quick`).
-        *name: the run's path under the checkpoint folder, e.g. ("c1", "deep_seed0").
-
-    Raises:
-        CheckpointError: a checkpoint is there and `--resume` was not given.
-    """
-    from tfcnn.training.checkpoints import TrainingBackup
-
-    quick = getattr(args, "quick", False)
-    root = args.checkpoint_dir or (QUICK_CHECKPOINT_DIR if quick else CHECKPOINT_DIR)
-    return TrainingBackup(root.joinpath(*name), resume=args.resume)
-
-
 def new_parser(doc: str) -> argparse.ArgumentParser:
     """A parser showing the script's docstring, with `--data-dir`, `--verbose`, `--debug`.
 
@@ -163,21 +132,6 @@ def new_parser(doc: str) -> argparse.ArgumentParser:
         help="show the full traceback of an error instead of its one-line message",
     )
     return parser
-
-
-def add_threads_argument(parser: argparse.ArgumentParser, default: int = 0) -> None:
-    """Adds `--threads` (CPU threads of the backend; 0 means all cores).
-
-    Args:
-        parser: the script's parser.
-        default: the default thread count. Defaults to 0 (all cores).
-    """
-    parser.add_argument(
-        "--threads",
-        type=non_negative_int,
-        default=default,
-        help=f"CPU threads of the backend, 0 for all cores (default: {default})",
-    )
 
 
 def script_parser(doc: str, threads: int = 0) -> argparse.ArgumentParser:
@@ -210,6 +164,21 @@ def script_parser(doc: str, threads: int = 0) -> argparse.ArgumentParser:
     return parser
 
 
+def add_threads_argument(parser: argparse.ArgumentParser, default: int = 0) -> None:
+    """Adds `--threads` (CPU threads of the backend; 0 means all cores).
+
+    Args:
+        parser: the script's parser.
+        default: the default thread count. Defaults to 0 (all cores).
+    """
+    parser.add_argument(
+        "--threads",
+        type=non_negative_int,
+        default=default,
+        help=f"CPU threads of the backend, 0 for all cores (default: {default})",
+    )
+
+
 def add_output_arguments(parser: argparse.ArgumentParser, quick_help: str) -> None:
     """Adds `--quick` (a smoke run under runs/quick) and `--results-dir`.
 
@@ -218,11 +187,52 @@ def add_output_arguments(parser: argparse.ArgumentParser, quick_help: str) -> No
         quick_help: what `--quick` shrinks, for `--help`.
     """
     parser.add_argument("--quick", action="store_true", help=quick_help)
+    add_results_dir_argument(
+        parser, f"where to write (default: docs/results, or {QUICK_ROOT} with --quick)"
+    )
+
+
+def add_results_dir_argument(parser: argparse.ArgumentParser, help: str) -> None:
+    """Adds `--results-dir` (a folder that can be written, checked before any work).
+
+    Args:
+        parser: the script's parser.
+        help: what goes there and the default, for `--help`.
+    """
+    parser.add_argument("--results-dir", type=writable_dir, default=None, help=help)
+
+
+def add_resume_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds `--resume` and `--checkpoint-dir` to a training script's parser."""
     parser.add_argument(
-        "--results-dir",
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run from its checkpoint (saved after every "
+        "chunk of training, deleted when the run finishes); without it, a "
+        "leftover checkpoint stops the script instead of being overwritten",
+    )
+    parser.add_argument(
+        "--checkpoint-dir",
         type=writable_dir,
         default=None,
-        help=f"where to write (default: docs/results, or {QUICK_ROOT} with --quick)",
+        help=f"where checkpoints go (default: {CHECKPOINT_DIR}, or "
+        f"{QUICK_CHECKPOINT_DIR} with --quick)",
+    )
+
+
+def add_distribute_argument(parser: argparse.ArgumentParser) -> None:
+    """Adds `--distribute` (a `tf.distribute` strategy, see `tfcnn.training.devices`).
+
+    Args:
+        parser: the script's parser.
+    """
+    parser.add_argument(
+        "--distribute",
+        choices=DISTRIBUTE_CHOICES,
+        default="none",
+        help="'mirrored': tf.distribute.MirroredStrategy over all GPUs (or all "
+        "logical CPU devices); the batch is split across them (default: none, "
+        "one device, a GPU when present)",
     )
 
 
@@ -237,6 +247,24 @@ def results_root(args: argparse.Namespace) -> Path:
     if args.results_dir is not None:
         return Path(args.results_dir)
     return QUICK_ROOT if args.quick else results_dir()
+
+
+def training_backup(args: argparse.Namespace, *name: str):
+    """The checkpoint of one run: `<checkpoint dir>/<name...>`, resumed with `--resume`.
+
+    Args:
+        args: parsed arguments of a parser given `add_resume_arguments`
+            (and possibly `--quick`).
+        *name: the run's path under the checkpoint folder, e.g. ("c1", "deep_seed0").
+
+    Raises:
+        CheckpointError: a checkpoint is there and `--resume` was not given.
+    """
+    from tfcnn.training.checkpoints import TrainingBackup
+
+    quick = getattr(args, "quick", False)
+    root = args.checkpoint_dir or (QUICK_CHECKPOINT_DIR if quick else CHECKPOINT_DIR)
+    return TrainingBackup(root.joinpath(*name), resume=args.resume)
 
 
 # The mistakes a user can make (missing or damaged data, a leftover checkpoint,
@@ -260,8 +288,9 @@ def launch(module: str, args: argparse.Namespace) -> None:
     `--debug` shows the traceback instead.
 
     Args:
-        module: dotted name of a module of `tfcnn.answers` with a `main(args)`.
-        args: the parsed arguments.
+        module: dotted name of the module with a `main(args)` (an answer module
+            of `tfcnn.answers`, or one of `tfcnn.site` for the site's scripts).
+        args: the parsed arguments (of a parser made by `new_parser`).
     """
     quiet_tensorflow(getattr(args, "verbose", False))
     if getattr(args, "data_dir", None) is not None:
@@ -278,5 +307,6 @@ def launch(module: str, args: argparse.Namespace) -> None:
     except USER_ERRORS as error:
         if getattr(args, "debug", False):
             raise
-        print(f"error: {error} (--debug shows the traceback)", file=sys.stderr)
+        message = " ".join(str(error).split())  # one line, whatever the message
+        print(f"error: {message} (--debug shows the traceback)", file=sys.stderr)
         raise SystemExit(1) from None

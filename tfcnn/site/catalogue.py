@@ -4,7 +4,7 @@ A `Case` prepares a small situation under a fresh folder (a damaged data
 file, an impossible model, a bad option ...) and returns the call that must
 fail; `run_case` runs it isolated from the user's environment and records the
 exception, its message (the folder shown as `…`) and the files the call
-changed. The cases themselves are listed in `scripts/error_catalogue.py`.
+changed. The cases themselves are listed in `tfcnn.site.error_cases`.
 The helpers below fabricate what the cases need: a tiny MNIST folder, a
 tiny model and data, an interrupted run's checkpoint, a script's options.
 """
@@ -25,11 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from tfcnn.training.checkpoints import TrainingBackup
 from tfcnn.data import write_idx
 from tfcnn.data.datasets import IDX_FILES
 from tfcnn.models import build_shallow
 from tfcnn.results import set_seed
+from tfcnn.training.checkpoints import TrainingBackup
 from tfcnn.training.fit import compile_classifier
 
 

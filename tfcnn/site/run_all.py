@@ -1,16 +1,19 @@
 """Regenerating the site's results: scripts run in sequence, timed, with progress.
 
-`run_steps` runs a list of `Step`s (a script and its arguments), each as a
-child process whose output goes to a log file, shows which step runs and for
-how long (one status line, refreshed every few seconds on a terminal; a line
-a minute otherwise), and returns the wall time and exit status of each.
-`recorded_times` adds up the wall times that the result files themselves
-record in their `meta`, which is how long the committed results took to
-produce, without running anything.
+`TABLE` lists every script of `scripts/` in the order that regenerates the
+site, with its full and its smoke runs; `main` (behind `scripts/run_all.py`)
+runs a selection of them. `run_steps` runs a list of `Step`s (a script and
+its arguments), each as a child process whose output goes to a log file,
+shows which step runs and for how long (one status line, refreshed every few
+seconds on a terminal; a line a minute otherwise), and returns the wall time
+and exit status of each. `recorded_times` adds up the wall times that the
+result files themselves record in their `meta`, which is how long the
+committed results took to produce, without running anything.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import os
@@ -19,7 +22,47 @@ import sys
 import time
 from pathlib import Path
 
-from tfcnn.results import REPO_ROOT
+from tfcnn.results import REPO_ROOT, results_dir, write_result
+from tfcnn.site import markdown_table
+
+QUICK_ROOT = Path("runs/quick")
+ONE_THREAD = (("OMP_NUM_THREADS", "1"),)
+SEEDS = ("0", "1", "2")
+
+# Every script of scripts/ in the order that regenerates the site: script,
+# what it answers, its full runs (argument lists), its smoke runs, environment.
+TABLE = [
+    ("set_a_convolution.py", "A1, A2", [[]], [["--quick"]], ()),
+    ("set_a_losses.py", "A5", [[]], [["--quick"]], ()),
+    ("train_fashion_strides.py", "A3, A4", [[]], [["--quick"]], ()),
+    ("train_fashion_strides.py", "A3 on the PyTorch backend",
+     [["--stage", "final", "--recipes", "plain"]], [["--quick"]], (("KERAS_BACKEND", "torch"),)),
+    ("train_fashion_optimizers.py", "A6", [[]], [["--quick"]], ()),
+    ("set_b_convolutions.py", "B2.1", [[]], [["--quick"]], ()),
+    ("set_b_theory.py", "B2.2, B2.3, B2.5", [[]], [["--quick"]], ()),
+    ("train_cifar10.py", "B2.4, B2.5",
+     [["--seeds", *SEEDS], ["--separable", "--seeds", *SEEDS]], [["--quick"]], ()),
+    ("train_mnist_deep.py", "C1, C2",
+     [["--seed", s] for s in SEEDS] + [["--linear", "--seed", s] for s in SEEDS],
+     [["--quick"], ["--quick", "--linear"]], ()),
+    ("search_small_mnist.py", "C3",
+     [["--family", "shallow"], ["--family", "deep"]],
+     [["--family", "shallow", "--quick"], ["--family", "deep", "--quick"]], ()),
+    ("train_mnist_overfit.py", "C (over-fitting)", [[]], [["--quick"]], ()),
+    ("train_mnist_pairs.py", "C (digit pairs)", [[]], [["--quick"]], ()),
+    ("report_set_c.py", "C1-C3 tables and figures", [[]], [[]], ()),
+    ("train_scratch.py", "D1-D6", [[]], [["--quick"]], ONE_THREAD),
+    ("bench_scratch.py", "D5 (NumPy against Keras)", [[]], [["--quick"]], ONE_THREAD),
+    ("error_catalogue.py", "what can go wrong", [[]], [["--results-dir", str(QUICK_ROOT)]], ()),
+    ("run_notebooks.py", "the walkthrough notebooks' outputs", [[]], [], ()),
+    ("bench.py", "performance (Keras against PyTorch)",
+     [["--wait-for-quiet", "30"]], [["--quick"]], ()),
+]  # fmt: skip
+
+# Scripts without a smoke run, and why.
+NO_QUICK = {
+    "run_notebooks.py": "it rewrites the notebooks in docs/notebooks in place",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -209,3 +252,100 @@ def recorded_times(paths: list[Path], root: Path) -> dict:
         "files_with_time": sum(1 for e in entries if e["seconds"]),
         "table": {"columns": ["result", "files", "hours recorded"], "rows": rows},
     }
+
+
+def steps(quick: bool) -> list[Step]:
+    """The steps of a full run (`quick` False) or of a smoke run (`quick` True)."""
+    return [
+        Step(script, tuple(args), answers, env)
+        for script, answers, full, smoke, env in TABLE
+        for args in (smoke if quick else full)
+    ]
+
+
+def select(all_steps: list[Step], only=None, skip=None) -> list[Step]:
+    """The steps whose script is in `only` (all if None or empty) and not in `skip`.
+
+    Raises:
+        ValueError: `only` or `skip` names a script that is not in the table.
+    """
+    known = {s.script for s in all_steps}
+    for name in [*(only or []), *(skip or [])]:
+        if name not in known:
+            raise ValueError(
+                f"no script {name!r} in the table; scripts: {sorted(known)}"
+            )
+    return [
+        s for s in all_steps
+        if (not only or s.script in only) and s.script not in (skip or [])
+    ]  # fmt: skip
+
+
+def tally(root: Path | None = None) -> Path:
+    """Prints the wall times recorded by the committed results, and writes them.
+
+    Args:
+        root: the folder that receives `run_all/recorded.json`. Defaults to
+            `runs/` (pass `docs/results` to refresh the site's copy).
+
+    Returns:
+        The path written.
+    """
+    source = results_dir()
+    times = recorded_times(committed_result_files(source), source)
+    times["label"] = "time the committed results took to produce"
+    # Recorded relative to the repository: no path of this machine in the file.
+    config = {"root": os.path.relpath(source, REPO_ROOT)}
+    path = write_result(
+        "run_all", "recorded", times, config=config, root=root or REPO_ROOT / "runs"
+    )
+    print(markdown_table(times["table"]))
+    print(
+        f"{times['label']}: {times['total_hours']:.1f} h over "
+        f"{times['files_with_time']} of {times['files']} result files; wrote {path}"
+    )
+    return path
+
+
+def main(args: argparse.Namespace) -> None:
+    """Runs the steps chosen by `scripts/run_all.py`'s options (or the tally)."""
+    if args.tally:
+        tally(args.results_dir)
+        return
+    if args.results_dir is not None:
+        raise ValueError(
+            "--results-dir goes with --tally; a run writes where each script writes"
+        )
+    chosen = select(steps(args.quick), args.only, args.skip)
+    if args.quick:
+        for name, why in NO_QUICK.items():
+            print(f"not in a quick run: {name} ({why})")
+    if args.dry_run:
+        for index, step in enumerate(chosen, start=1):
+            print(f"{index:>2}. {step.command}    # {step.answers}")
+        return
+    base = REPO_ROOT / (QUICK_ROOT if args.quick else Path("runs"))
+    started = time.perf_counter()
+    records = run_steps(
+        chosen,
+        log_dir=base / "run_all" / "logs",
+        env={"TFCNN_RESULTS_DIR": str(REPO_ROOT / QUICK_ROOT)} if args.quick else None,
+        keep_going=args.keep_going,
+    )
+    table = summary_table(records)
+    print()
+    print(markdown_table(table))
+    complete = not args.quick and not args.only and not args.skip
+    config = {k: getattr(args, k) for k in ("quick", "only", "skip", "keep_going")}
+    wall = time.perf_counter() - started
+    path = write_result(
+        "run_all",
+        "summary",
+        {"steps": records, "table": table, "total_seconds": wall},
+        config=config,
+        wall_seconds=wall,
+        root=None if complete else base,
+    )
+    print(f"wrote {path}")
+    if any(r["status"] != "ok" for r in records):
+        raise SystemExit(1)
