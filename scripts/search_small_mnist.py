@@ -37,12 +37,7 @@ def parse_args(argv=None):
         help="only these candidate names (default: all of the family)",
     )
     cli.add_resume_arguments(parser)
-    parser.add_argument(
-        "--distribute",
-        choices=["none", "mirrored"],
-        default="none",
-        help="'mirrored': tf.distribute.MirroredStrategy over all devices (default: none)",
-    )
+    cli.add_distribute_argument(parser)
     return parser.parse_args(argv)
 
 

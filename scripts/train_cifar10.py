@@ -41,11 +41,9 @@ def parse_args(argv=None):
         "with AMX matrix units, where it is faster, and float32 elsewhere")
     add("--time-budget", type=cli.positive_float, default=20.0,
         help="minutes of training after which a run stops, marked cut short (default: 20)")
-    add("--distribute", choices=["none", "mirrored"], default="none",
-        help="'mirrored': tf.distribute.MirroredStrategy over all GPUs or CPU "
-        "devices, each batch split across them (default: none)")
     # fmt: on
     cli.add_threads_argument(parser)
+    cli.add_distribute_argument(parser)
     cli.add_output_arguments(
         parser, "2 epochs on 2,000 training images, written under runs/quick"
     )

@@ -48,13 +48,7 @@ def parse_args(argv=None):
         action="store_true",
         help="only rebuild the summary and figures from runs already written",
     )
-    parser.add_argument(
-        "--distribute",
-        choices=["none", "mirrored"],
-        default="none",
-        help="'mirrored': tf.distribute.MirroredStrategy over all devices "
-        "(default: none)",
-    )
+    cli.add_distribute_argument(parser)
     return parser.parse_args(argv)
 
 

@@ -45,13 +45,7 @@ def parse_args(argv=None):
         help="recipes of the final stage; 'tuned' needs the search's result "
         "(default: plain tuned)",
     )
-    parser.add_argument(
-        "--distribute",
-        choices=["none", "mirrored"],
-        default="none",
-        help="'mirrored': tf.distribute.MirroredStrategy over all devices "
-        "(default: none)",
-    )
+    cli.add_distribute_argument(parser)
     return parser.parse_args(argv)
 
 

@@ -49,12 +49,7 @@ def parse_args(argv=None):
         parser, "1,000 iterations written under runs/quick (never the site's results)"
     )
     cli.add_resume_arguments(parser)
-    parser.add_argument(
-        "--distribute",
-        choices=["none", "mirrored"],
-        default="none",
-        help="'mirrored': tf.distribute.MirroredStrategy over all devices (default: none)",
-    )
+    cli.add_distribute_argument(parser)
     args = parser.parse_args(argv)
     if args.iterations % RECORD_EVERY:
         parser.error(f"--iterations must be a multiple of {RECORD_EVERY}")

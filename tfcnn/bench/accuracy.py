@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import keras
 
-from tfcnn import set_seed
+from tfcnn.results import set_seed
 from tfcnn.bench.variants import Variant
 from tfcnn.models import build_deep
 from tfcnn.results.seed_stats import mean_std

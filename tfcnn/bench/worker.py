@@ -44,7 +44,7 @@ class KerasRunner:
         import keras
         import tensorflow as tf
 
-        from tfcnn import set_seed
+        from tfcnn.results import set_seed
         from tfcnn.bench.networks import get_network
         from tfcnn.data.pipeline import make_dataset
         from tfcnn.training.fit import compile_classifier, make_optimizer

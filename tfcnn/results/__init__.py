@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import importlib.metadata
 import json
 import os
 import platform
@@ -113,11 +114,9 @@ def versions() -> dict:
     import scipy
     import tensorflow as tf
 
-    import tfcnn
-
     return {
         "python": platform.python_version(),
-        "tfcnn": tfcnn.__version__,
+        "tfcnn": importlib.metadata.version("tfcnn"),
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "keras_backend": keras.backend.backend(),

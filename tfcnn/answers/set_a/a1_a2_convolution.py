@@ -22,7 +22,8 @@ import numpy as np
 import tensorflow as tf
 from scipy import signal
 
-from tfcnn import cli, set_seed
+from tfcnn import cli
+from tfcnn.results import set_seed
 from tfcnn.analysis.conv import convolve2d, correlate2d, output_size
 from tfcnn.data import load_fashion_mnist
 from tfcnn.plots import new_figure

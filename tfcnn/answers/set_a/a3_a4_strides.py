@@ -27,7 +27,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from tfcnn import build_shallow, cli, set_seed
+from tfcnn import cli
+from tfcnn.models import build_shallow
+from tfcnn.results import set_seed
 from tfcnn.analysis import parameter_table, total_parameters
 from tfcnn.analysis.conv import output_size, same_padding
 from tfcnn.answers.set_a import load_fashion_split, write_run

@@ -19,7 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from tfcnn import build_shallow, cli, set_seed
+from tfcnn import cli
+from tfcnn.models import build_shallow
+from tfcnn.results import set_seed
 from tfcnn.answers.set_a import load_fashion_split, write_run
 from tfcnn.plots.curves import plot_curves
 from tfcnn.plots.style import new_figure
