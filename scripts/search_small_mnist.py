@@ -22,9 +22,10 @@ from pathlib import Path
 
 from tfcnn import build_reduced_deep, build_shallow, set_seed
 from tfcnn.cli import add_resume_arguments, non_negative_int, training_backup
+from tfcnn.data.splits import load_split
 from tfcnn.results import results_dir, write_result
 from tfcnn.training.devices import add_distribute_argument, set_threads, use_strategy
-from tfcnn.training.experiments import load_split, train_and_record
+from tfcnn.training.fit import train_and_record
 
 # Builder arguments of each candidate, largest first. Shallow: one conv (ReLU),
 # one max-pool, one dense layer. Deep: conv-pool-conv-pool-dense-dense, 'valid'.

@@ -29,9 +29,9 @@ from tfcnn.answers.set_a.optimizers import (
 )
 from tfcnn.answers.set_a.optimizers_plots import plot_speed, plot_sweep_curves
 from tfcnn.cli import positive_int, results_root, script_parser, seeds_of
+from tfcnn.data.splits import load_split
 from tfcnn.results import save_figure
 from tfcnn.training.devices import add_distribute_argument, set_threads, use_strategy
-from tfcnn.training.experiments import load_split
 
 
 @dataclasses.dataclass

@@ -44,8 +44,8 @@ from tfcnn.answers.set_a.strides_report import (
     summarise,
 )
 from tfcnn.cli import positive_int, results_root, script_parser, seeds_of
+from tfcnn.data.splits import load_split
 from tfcnn.training.devices import add_distribute_argument, set_threads, use_strategy
-from tfcnn.training.experiments import load_split
 
 
 @dataclasses.dataclass

@@ -26,10 +26,11 @@ from tfcnn.cli import (
     training_backup,
     writable_dir,
 )
+from tfcnn.data.splits import load_split
 from tfcnn.results import write_result
 from tfcnn.training.checkpoints import TrainingBackup
 from tfcnn.training.devices import add_distribute_argument, set_threads, use_strategy
-from tfcnn.training.experiments import load_split, train_and_record
+from tfcnn.training.fit import train_and_record
 
 
 @dataclasses.dataclass

@@ -36,9 +36,10 @@ from tfcnn.answers.set_c.overfitting import (
 )
 from tfcnn.answers.set_c.overfitting_plots import plot_full_vs_few, plot_sweep
 from tfcnn.cli import add_output_arguments, positive_int, results_root
+from tfcnn.data.splits import few_example_split, load_split
 from tfcnn.results import save_figure, write_result
 from tfcnn.results.summary import load_runs
-from tfcnn.training.experiments import few_example_split, load_split, train_and_record
+from tfcnn.training.fit import train_and_record
 
 RESULT_ID = "c4"
 

@@ -41,11 +41,12 @@ from tfcnn.answers.set_c.pairs_plots import (
     plot_pair_curves,
 )
 from tfcnn.cli import add_output_arguments, results_root
+from tfcnn.data.splits import load_split, make_pair_split
 from tfcnn.models.pairs import HEADS, build_pair_net
 from tfcnn.results import save_figure, write_result
-from tfcnn.results.summary import summarise
-from tfcnn.training.callbacks.iteration_logger import pair_metrics
-from tfcnn.training.experiments import load_split, make_pair_split, train_and_record
+from tfcnn.results.summary import describe
+from tfcnn.training.fit import train_and_record
+from tfcnn.training.metrics import pair_metrics
 
 RESULT_ID = "c5"
 
@@ -134,7 +135,7 @@ def summary_table(runs: dict) -> dict:
     over seeds."""
 
     def cell(values):
-        s = summarise(values)
+        s = describe(values)
         return f"{100 * s['mean']:.2f} ± {100 * s['std']:.2f}"
 
     rows = []
@@ -223,7 +224,7 @@ def main(config: Config, root: Path) -> None:
     largest = sizes[-1]
     final = {
         f"{head}_n{n}": {
-            k: summarise(r["final"][k] for r in seeds)
+            k: describe(r["final"][k] for r in seeds)
             for k in seeds[0]["final"]
             if k.startswith(("test_", "train_"))
         }
@@ -231,14 +232,14 @@ def main(config: Config, root: Path) -> None:
     }
     for n in sizes:
         # Sum accuracy if the two digits' errors were independent: p squared.
-        final[f"digits_n{n}"]["test_digit_accuracy_squared"] = summarise(
+        final[f"digits_n{n}"]["test_digit_accuracy_squared"] = describe(
             r["final"]["test_digit_accuracy"] ** 2 for r in runs["digits", n]
         )
     by_sum = {
         key: mean_by_sum(test.y_test, [r["test_predictions"] for r in seeds])
         for key, seeds in runs.items()
     }
-    lucky = summarise(
+    lucky = describe(
         right_sum_from_wrong_digits(test.y_test, r["test_predictions"])
         for r in runs["digits", largest]
     )
@@ -249,7 +250,7 @@ def main(config: Config, root: Path) -> None:
     }
     schedules = {
         f"{head}_it{iterations}": {
-            k: summarise(r["final"][k] for r in seeds)
+            k: describe(r["final"][k] for r in seeds)
             for k in ("train_sum_accuracy", "test_sum_accuracy")
         }
         for (head, n, iterations), seeds in all_runs.items()

@@ -20,8 +20,8 @@ from tfcnn.answers.set_a.strides import (
     train_runs,
 )
 from tfcnn.answers.set_a.strides_report import compare_recipes, summarise
-from tfcnn.training.epochs import accuracy_and_loss, predict_probabilities
-from tfcnn.training.experiments import Split
+from tfcnn.data.splits import Split
+from tfcnn.training.metrics import accuracy_and_loss, predict_probabilities
 
 
 @dataclasses.dataclass

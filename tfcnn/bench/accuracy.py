@@ -15,8 +15,9 @@ import numpy as np
 
 from tfcnn import set_seed
 from tfcnn.bench.variants import Variant
+from tfcnn.data.splits import load_split
 from tfcnn.models import build_deep
-from tfcnn.training.experiments import load_split, train_and_record
+from tfcnn.training.fit import train_and_record
 
 C1_SETTINGS = {
     "iterations": 20_000,

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from tfcnn import build_shallow, set_seed
 from tfcnn.results import write_result
-from tfcnn.results.seed_stats import epoch_timing, final_metrics, format_mean_std
-from tfcnn.training.epochs import train_epochs
+from tfcnn.results.summary import final_metrics, format_mean_std
+from tfcnn.training.fit import train_epochs
+from tfcnn.training.timing import epoch_timing
 
 RESULT_ID = "a6"
 LABELS = {"sgd": "SGD", "rmsprop": "RMSProp"}

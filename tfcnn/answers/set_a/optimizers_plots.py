@@ -6,7 +6,7 @@ import numpy as np
 
 from tfcnn.plots.curves import plot_curves
 from tfcnn.plots.style import new_figure
-from tfcnn.training.epochs import steady_epoch_seconds
+from tfcnn.training.timing import steady_epoch_seconds
 
 
 def plot_sweep_curves(runs: dict, optimizers, batch_sizes, labels: dict):

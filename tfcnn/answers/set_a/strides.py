@@ -27,12 +27,8 @@ from tfcnn import build_shallow, set_seed
 from tfcnn.analysis import parameter_table, total_parameters
 from tfcnn.analysis.conv import output_size, same_padding
 from tfcnn.results import write_result
-from tfcnn.training.epochs import (
-    accuracy_and_loss,
-    best_epoch,
-    predict_probabilities,
-    train_epochs,
-)
+from tfcnn.training.fit import train_epochs
+from tfcnn.training.metrics import accuracy_and_loss, best_epoch, predict_probabilities
 
 RESULT_ID = "a3"
 

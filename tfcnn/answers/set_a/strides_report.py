@@ -27,8 +27,9 @@ from tfcnn.plots.samples import (
     plot_examples,
 )
 from tfcnn.results import save_figure, write_result
-from tfcnn.results.seed_stats import by_epoch, epoch_timing, format_mean_std, mean_std
-from tfcnn.training.epochs import best_epoch
+from tfcnn.results.summary import by_epoch, format_mean_std, mean_std
+from tfcnn.training.metrics import best_epoch
+from tfcnn.training.timing import epoch_timing
 
 PLURAL = {"success": "successes", "failure": "failures"}
 BACKENDS = {"tensorflow": "TensorFlow", "torch": "PyTorch"}

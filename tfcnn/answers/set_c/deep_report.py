@@ -14,12 +14,12 @@ from tfcnn.answers.set_c.figures import plot_deep, plot_deep_and_linear
 from tfcnn.models.mnist import build_deep
 from tfcnn.results import save_figure, write_result
 from tfcnn.results.summary import (
+    describe,
     final_summary,
     first_reaching,
     load_runs,
     pct,
     pct_pm,
-    summarise,
 )
 from tfcnn.training.timing import step_time
 
@@ -145,12 +145,10 @@ def deep_summary(deep: dict, padding: str) -> dict:
         "epochs": first["final"]["iteration"]
         * config_used["batch_size"]
         / len_train(config_used),
-        "iterations_to_98_val": summarise(reaching(deep, 0.98)),
-        "iterations_to_95_val": summarise(reaching(deep, TARGET)),
+        "iterations_to_98_val": describe(reaching(deep, 0.98)),
+        "iterations_to_95_val": describe(reaching(deep, TARGET)),
         "quiet_step": step_time(build_deep(padding=padding), batch_size=50),
-        "wall_minutes": summarise(
-            r["meta"]["wall_seconds"] / 60 for r in deep.values()
-        ),
+        "wall_minutes": describe(r["meta"]["wall_seconds"] / 60 for r in deep.values()),
         "params": first["params"],
         "table": {"columns": SEED_COLUMNS, "rows": seed_rows(deep)},
     }
@@ -166,7 +164,7 @@ def linear_summary(deep: dict, linear: dict) -> dict:
     summaries = {"deep": final_summary(deep), "linear": final_summary(linear)}
     return {
         "final": summaries,
-        "wall_minutes": summarise(
+        "wall_minutes": describe(
             r["meta"]["wall_seconds"] / 60 for r in linear.values()
         ),
         "gap_test_accuracy": summaries["deep"]["test_accuracy"]["mean"]

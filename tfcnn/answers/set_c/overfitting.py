@@ -12,9 +12,9 @@ import dataclasses
 
 import numpy as np
 
+from tfcnn.data.augment import with_augmentation
 from tfcnn.models import build_deep
-from tfcnn.models.augment import with_augmentation
-from tfcnn.results.summary import summarise
+from tfcnn.results.summary import describe
 
 ORIGINAL = (32, 64, 1024)
 
@@ -91,7 +91,7 @@ def variant_summary(runs: list[dict]) -> dict:
     keys = ["train_accuracy", "test_accuracy", "test_train_ratio"]
     if "val_accuracy" in finals[0]:
         keys.insert(1, "val_accuracy")
-    summary = {key: summarise(row[key] for row in finals) for key in keys}
+    summary = {key: describe(row[key] for row in finals) for key in keys}
     summary["params"] = runs[0]["params"]
     return summary
 

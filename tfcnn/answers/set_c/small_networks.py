@@ -15,7 +15,7 @@ from tfcnn.answers.set_c.deep_report import TARGET
 from tfcnn.answers.set_c.figures import plot_convergence, plot_winner
 from tfcnn.models.mnist import build_reduced_deep, build_shallow
 from tfcnn.results import results_dir, save_figure, write_result
-from tfcnn.results.summary import final_summary, first_reaching, pct_pm, summarise
+from tfcnn.results.summary import describe, final_summary, first_reaching, pct_pm
 from tfcnn.training.timing import step_time
 
 FAMILIES = ("shallow", "deep")
@@ -36,7 +36,7 @@ CONVERGENCE_COLUMNS = [
 
 
 def _summarise_hits(hits: list, key: str) -> dict | None:
-    return summarise([hit[key] for hit in hits if hit]) if any(hits) else None
+    return describe([hit[key] for hit in hits if hit]) if any(hits) else None
 
 
 def candidates(family: str, target: float = TARGET, root=None) -> list[dict]:
@@ -74,7 +74,7 @@ def candidates(family: str, target: float = TARGET, root=None) -> list[dict]:
                 "reached": sum(1 for r in reach if r),
                 "iterations_to_target": _summarise_hits(reach, "iteration"),
                 "seconds_to_target": _summarise_hits(reach, "train_seconds"),
-                "seconds_per_iteration": summarise(
+                "seconds_per_iteration": describe(
                     r["train_seconds"] / r["final"]["iteration"] for r in runs.values()
                 ),
                 "runs": runs,
