@@ -34,21 +34,21 @@ def tiny_model():
     return build_shallow(filters=2, kernel_size=3, input_shape=(8, 8, 1), num_classes=3)
 
 
+def two_epochs(model, split, **kwargs):
+    """`train_epochs` for 2 epochs, silent, by default in batches of 50 with a
+    train sample of 30."""
+    settings = {"batch_size": 50, "train_eval_size": 30, **kwargs}
+    return train_epochs(model, split, epochs=2, verbose=0, **settings)
+
+
 class TrainEpochsTest(tf.test.TestCase):
     def test_records_one_row_per_epoch_and_saves_weights(self):
         set_seed(0)
         split = tiny_split()
         model = tiny_model()
         folder = self.get_temp_dir()
-        run = train_epochs(
-            model,
-            split,
-            epochs=2,
-            batch_size=50,
-            learning_rate=0.05,
-            train_eval_size=60,
-            checkpoint_dir=folder,
-            verbose=0,
+        run = two_epochs(
+            model, split, learning_rate=0.05, train_eval_size=60, checkpoint_dir=folder
         )
         self.assertEqual([row["epoch"] for row in run["history"]], [1, 2])
         self.assertEqual(run["updates_per_epoch"], 3)  # ceil(120 / 50)
@@ -74,17 +74,14 @@ class TrainEpochsTest(tf.test.TestCase):
         for decay in (0.0, 20.0):
             set_seed(0)
             model = tiny_model()
-            train_epochs(
+            two_epochs(
                 model,
                 split,
-                epochs=2,
                 batch_size=40,
                 optimizer="sgd",
                 learning_rate=0.01,
-                train_eval_size=30,
                 weight_decay=decay,
                 cosine_decay=True,
-                verbose=0,
             )
             # 2 epochs x ceil(120 / 40) = 6 steps: the cosine reaches 0 at step 6.
             self.assertEqual(int(model.optimizer.iterations), 6)
@@ -99,16 +96,7 @@ class TrainEpochsTest(tf.test.TestCase):
         set_seed(0)
         split = tiny_split()
         model = tiny_model()
-        run = train_epochs(
-            model,
-            split,
-            epochs=2,
-            batch_size=50,
-            train_eval_size=30,
-            max_shift=1,
-            flip=True,
-            verbose=0,
-        )
+        run = two_epochs(model, split, max_shift=1, flip=True)
         self.assertEqual(run["updates_per_epoch"], 3)
         self.assertEqual([row["iteration"] for row in run["history"]], [3, 6])
         self.assertLen(run["epoch_cpu_seconds"], 2)
@@ -125,9 +113,7 @@ class TrainEpochsTest(tf.test.TestCase):
             split.y_test,
             split.class_names,
         )
-        run = train_epochs(
-            tiny_model(), split, epochs=2, batch_size=40, train_eval_size=30, verbose=0
-        )
+        run = two_epochs(tiny_model(), split, batch_size=40)
         self.assertEqual([row["epoch"] for row in run["history"]], [1, 2])
         self.assertIsNone(run["history"][-1]["train_loss"])
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from tfcnn import set_seed
 from tfcnn.bench.variants import Variant
 from tfcnn.data.splits import load_split
 from tfcnn.models import build_deep
+from tfcnn.results import set_seed
 from tfcnn.training.fit import train_and_record
 
 C1_SETTINGS = {

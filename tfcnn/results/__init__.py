@@ -96,11 +96,10 @@ def versions() -> dict:
     import scipy
     import tensorflow as tf
 
-    import tfcnn
-
     return {
         "python": platform.python_version(),
-        "tfcnn": tfcnn.__version__,
+        # The package above this module, imported before it (no upward import).
+        "tfcnn": sys.modules["tfcnn"].__version__,
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "keras_backend": keras.backend.backend(),

@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tfcnn import build_shallow, set_seed
-from tfcnn.results import write_result
+from tfcnn.models import build_shallow
+from tfcnn.results import set_seed, write_result
 from tfcnn.results.summary import final_metrics, format_mean_std
 from tfcnn.training.fit import train_epochs
 from tfcnn.training.timing import epoch_timing

@@ -23,10 +23,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from tfcnn import build_shallow, set_seed
 from tfcnn.analysis import parameter_table, total_parameters
 from tfcnn.analysis.conv import output_size, same_padding
-from tfcnn.results import write_result
+from tfcnn.models import build_shallow
+from tfcnn.results import set_seed, write_result
 from tfcnn.training.fit import train_epochs
 from tfcnn.training.metrics import accuracy_and_loss, best_epoch, predict_probabilities
 
