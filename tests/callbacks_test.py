@@ -1,12 +1,13 @@
-"""IterationLogger: records at the right iterations, resets between fits."""
+"""IterationLogger: records at the right iterations, resets between fits, keeps its state."""
 
 import numpy as np
 import tensorflow as tf
 from absl.testing import parameterized
 
 from tfcnn import build_shallow, set_seed
-from tfcnn.training.callbacks import IterationLogger, classification_metrics
+from tfcnn.training.callbacks import IterationLogger
 from tfcnn.training.fit import compile_classifier, fit_iterations
+from tfcnn.training.metrics import classification_metrics
 
 
 def _data(n=60, seed=0):
@@ -23,21 +24,24 @@ class IterationLoggerTest(tf.test.TestCase, parameterized.TestCase):
             filters=2, kernel_size=3, num_classes=3, input_shape=(8, 8, 1)
         )
 
+    def fit(self, logger, iterations, chunk=5):
+        fit_iterations(
+            self.model,
+            self.x,
+            self.y,
+            iterations=iterations,
+            batch_size=4,
+            chunk=chunk,
+            callbacks=[logger],
+        )
+
     @parameterized.parameters(1, 5)
     def test_records_every_n_iterations(self, steps_per_execution):
         compile_classifier(
             self.model, learning_rate=1e-2, steps_per_execution=steps_per_execution
         )
         logger = IterationLogger({"test": (self.x, self.y)}, every=5, verbose=0)
-        fit_iterations(
-            self.model,
-            self.x,
-            self.y,
-            iterations=15,
-            batch_size=4,
-            chunk=5,
-            callbacks=[logger],
-        )
+        self.fit(logger, iterations=15)
         self.assertEqual([r["iteration"] for r in logger.history], [5, 10, 15])
         self.assertEqual([r["epoch"] for r in logger.history], [0, 1, 2])
         for key in ["test_accuracy", "test_loss", "wall_seconds", "train_seconds"]:
@@ -54,31 +58,30 @@ class IterationLoggerTest(tf.test.TestCase, parameterized.TestCase):
         logger = IterationLogger(
             {"test": (self.x[:10], self.y[:10])}, every=500, verbose=0
         )
-        fit_iterations(
-            self.model,
-            self.x,
-            self.y,
-            iterations=1500,
-            batch_size=4,
-            chunk=500,
-            callbacks=[logger],
-        )
+        self.fit(logger, iterations=1500, chunk=500)
         self.assertEqual([r["iteration"] for r in logger.history], [500, 1000, 1500])
 
     def test_resets_between_fits(self):
         compile_classifier(self.model, learning_rate=1e-2)
         logger = IterationLogger({"test": (self.x, self.y)}, every=5, verbose=0)
         for _ in range(2):
-            fit_iterations(
-                self.model,
-                self.x,
-                self.y,
-                iterations=10,
-                batch_size=4,
-                chunk=5,
-                callbacks=[logger],
-            )
+            self.fit(logger, iterations=10)
             self.assertEqual([r["iteration"] for r in logger.history], [5, 10])
+
+    def test_state_round_trip_continues_records_and_timing(self):
+        compile_classifier(self.model, learning_rate=1e-2)
+        logger = IterationLogger({"test": (self.x, self.y)}, every=5, verbose=0)
+        self.fit(logger, iterations=10)
+        state = logger.get_state()
+        self.assertEqual(state["iteration"], 10)
+        self.assertEqual([r["iteration"] for r in state["history"]], [5, 10])
+        again = IterationLogger({"test": (self.x, self.y)}, every=5, verbose=0)
+        again.on_train_begin()
+        again.set_state({**state, "wall_seconds": 100.0})
+        self.assertEqual(again.history, logger.history)
+        self.assertEqual(again.iteration, 10)
+        self.assertBetween(again.get_state()["wall_seconds"], 100.0, 110.0)
+        self.assertEqual(again.get_state()["eval_seconds"], state["eval_seconds"])
 
     def test_metrics_match_keras_evaluate(self):
         compile_classifier(self.model, learning_rate=1e-2)

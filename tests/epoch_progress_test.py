@@ -1,4 +1,4 @@
-"""EpochProgress: a row per epoch, a time budget that cuts a run short, resumable state."""
+"""EpochClock and EpochProgress: a time per epoch, a row per epoch, a time budget, resumable state."""
 
 import contextlib
 import io
@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfcnn import build_shallow, set_seed
-from tfcnn.training.callbacks import EpochProgress
+from tfcnn.training.callbacks import EpochClock, EpochProgress
 from tfcnn.training.fit import compile_classifier
 
 KEYS = [
@@ -35,20 +35,35 @@ class EpochProgressTest(tf.test.TestCase):
             )
         )
 
-    def fit(self, progress, epochs):
+    def fit(self, callbacks, epochs):
         self.model.fit(
             self.x,
             self.y,
             batch_size=8,
             epochs=epochs,
             validation_data=(self.x[:8], self.y[:8]),
-            callbacks=[progress],
+            callbacks=callbacks,
             verbose=0,
+        )
+
+    def test_clock_times_each_epoch_with_or_without_validation(self):
+        after_batches, whole_epoch = EpochClock(updates_per_epoch=3), EpochClock()
+        self.fit([after_batches, whole_epoch], epochs=2)  # 24 images, batch 8
+        for clock in (after_batches, whole_epoch):
+            self.assertLen(clock.wall_seconds, 2)
+            self.assertLen(clock.cpu_seconds, 2)
+            self.assertGreater(min(clock.wall_seconds), 0.0)
+        # The whole epoch also counts the validation at its end.
+        self.assertGreater(
+            sum(whole_epoch.wall_seconds), sum(after_batches.wall_seconds)
+        )
+        self.assertGreaterEqual(
+            whole_epoch.elapsed_seconds(), sum(whole_epoch.wall_seconds)
         )
 
     def test_one_row_per_epoch(self):
         progress = EpochProgress(epochs=3, budget_seconds=600, verbose=False)
-        self.fit(progress, epochs=3)
+        self.fit([progress], epochs=3)
         self.assertFalse(progress.cut_short)
         self.assertEqual([row["epoch"] for row in progress.history], [1, 2, 3])
         self.assertEqual(list(progress.history[0]), KEYS)
@@ -61,15 +76,15 @@ class EpochProgressTest(tf.test.TestCase):
 
     def test_a_spent_budget_stops_after_the_first_batch(self):
         progress = EpochProgress(epochs=5, budget_seconds=0.0, verbose=False)
-        self.fit(progress, epochs=5)
+        self.fit([progress], epochs=5)
         self.assertTrue(progress.cut_short)
         self.assertLen(progress.history, 1)  # the epoch it stopped in still ends
 
     def test_a_new_fit_starts_afresh(self):
         progress = EpochProgress(epochs=2, budget_seconds=0.0, verbose=False)
-        self.fit(progress, epochs=2)
+        self.fit([progress], epochs=2)
         progress.budget_seconds = 600
-        self.fit(progress, epochs=2)
+        self.fit([progress], epochs=2)
         self.assertFalse(progress.cut_short)
         self.assertEqual([row["epoch"] for row in progress.history], [1, 2])
 
@@ -88,7 +103,7 @@ class EpochProgressTest(tf.test.TestCase):
     def test_prints_one_line_per_epoch(self):
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):
-            self.fit(EpochProgress(epochs=2, budget_seconds=600), epochs=2)
+            self.fit([EpochProgress(epochs=2, budget_seconds=600)], epochs=2)
         lines = printed.getvalue().splitlines()
         self.assertLen(lines, 2)
         self.assertStartsWith(lines[1], "epoch   2/2  train loss")

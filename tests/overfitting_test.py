@@ -11,7 +11,7 @@ from tfcnn.answers.set_c.c4_overfitting import (
     study_variants,
     variant_summary,
 )
-from tfcnn.training.experiments import Split, few_example_split
+from tfcnn.data.splits import Split, few_example_split
 
 
 def fake_split(n_per_class=40, classes=10):

@@ -42,7 +42,7 @@ class PairsTest(tf.test.TestCase):
 
 class PairSplitTest(tf.test.TestCase):
     def test_test_pairs_hold_only_test_images(self):
-        from tfcnn.training.experiments import Split, make_pair_split
+        from tfcnn.data.splits import Split, make_pair_split
 
         # Training images are >= 0, validation images 1000+, test images < 0.
         x_train = np.arange(30, dtype=np.float32)[:, None, None, None] * np.ones(
@@ -77,7 +77,7 @@ class FixedLogits:
 
 class PairMetricsTest(tf.test.TestCase):
     def test_digit_head_against_brute_force(self):
-        from tfcnn.training.callbacks.iteration_logger import pair_metrics
+        from tfcnn.training.metrics import pair_metrics
 
         rng = np.random.default_rng(0)
         logits = rng.normal(size=(50, 2, 10)) * 3
@@ -107,7 +107,7 @@ class PairMetricsTest(tf.test.TestCase):
         self.assertAllClose(got["loss"], expected_loss)
 
     def test_sum_head(self):
-        from tfcnn.training.callbacks.iteration_logger import pair_metrics
+        from tfcnn.training.metrics import pair_metrics
 
         logits = np.eye(19)[[3, 5, 18]] * 5
         got = pair_metrics(FixedLogits(logits), None, np.array([3, 4, 18]))
@@ -116,9 +116,10 @@ class PairMetricsTest(tf.test.TestCase):
 
 class PairNetTest(tf.test.TestCase):
     def test_output_shapes_and_a_short_fit(self):
+        from tfcnn.data.splits import Split
         from tfcnn.models.pairs import build_pair_net
-        from tfcnn.training.callbacks.iteration_logger import pair_metrics
-        from tfcnn.training.experiments import Split, train_and_record
+        from tfcnn.training.fit import train_and_record
+        from tfcnn.training.metrics import pair_metrics
 
         rng = np.random.default_rng(0)
         x = rng.random((64, 28, 56, 1)).astype(np.float32)

@@ -5,6 +5,8 @@ The model is tiny (a 3x3 conv with dropout on 8x8 inputs) so that a run takes
 a second or two; dropout makes the resume test cover the random-number state.
 """
 
+import contextlib
+import io
 import json
 import shutil
 from pathlib import Path
@@ -15,14 +17,15 @@ import numpy as np
 import tensorflow as tf
 
 from tfcnn import set_seed
-from tfcnn.training.callbacks import IterationLogger
+from tfcnn.data.pipeline import make_dataset
+from tfcnn.training.callbacks import EpochProgress, IterationLogger
 from tfcnn.training.checkpoints import (
     CHECKPOINT_FILE,
     CheckpointError,
     TrainingBackup,
     TrainingDivergedError,
 )
-from tfcnn.training.fit import compile_classifier, fit_iterations
+from tfcnn.training.fit import compile_classifier, fit, fit_iterations
 
 CHUNK, ITERATIONS, BATCH = 10, 40, 10
 
@@ -126,7 +129,10 @@ class ResumeTest(tf.test.TestCase):
         self.assertEqual(len(state["callbacks"][0]["history"]), 2)
         with self.assertRaisesRegex(CheckpointError, "pass --resume"):
             TrainingBackup(self.folder)
-        resumed = train([TrainingBackup(self.folder, resume=True)])
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            resumed = train([TrainingBackup(self.folder, resume=True)])
+        self.assertIn("after iteration 20", printed.getvalue())  # the run's unit
         self.assertSameRun(resumed, self.reference)
         self.assertFalse(self.folder.exists())  # deleted once the run finished
 
@@ -137,6 +143,57 @@ class ResumeTest(tf.test.TestCase):
         with self.assertRaisesRegex(CheckpointError, "learning_rate"):
             train([TrainingBackup(self.folder, resume=True)], learning_rate=1e-3)
         self.assertEqual((self.folder / CHECKPOINT_FILE).read_bytes(), saved)
+
+
+def train_by_epochs(callbacks=()):
+    """A run by epochs over a seeded stream, validated after every epoch, as the
+    CIFAR runs are: (model, progress rows without timing, Keras history)."""
+    x, y = tiny_data()
+    model = tiny_model()
+    progress = EpochProgress(epochs=4, budget_seconds=600, verbose=False)
+    stream = make_dataset(x, y, batch_size=BATCH, seed=1, repeat=True)
+    history = fit(
+        model,
+        stream,
+        epochs=ITERATIONS // CHUNK,
+        steps_per_epoch=CHUNK,
+        validation_data=(x[:20], y[:20]),
+        callbacks=[progress, *callbacks],
+        run={"data": "tiny"},
+    )
+    return model, without_timing(progress.history), history
+
+
+class ResumeByEpochsTest(tf.test.TestCase):
+    def test_killed_run_resumes_to_the_same_bits(self):
+        folder = Path(self.get_temp_dir()) / "by_epochs"
+        shutil.rmtree(folder, ignore_errors=True)
+        model0, rows0, history0 = train_by_epochs()
+        with self.assertRaises(KeyboardInterrupt):
+            train_by_epochs([TrainingBackup(folder), Interrupt(after=35)])
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            model, rows, history = train_by_epochs(
+                [TrainingBackup(folder, resume=True)]
+            )
+        self.assertIn("after epoch 3", printed.getvalue())
+        for weights, weights0 in zip(model.get_weights(), model0.get_weights()):
+            self.assertAllEqual(weights, weights0)
+        self.assertEqual(rows, rows0)
+        self.assertEqual([row["epoch"] for row in rows], [1, 2, 3, 4])
+        self.assertEqual(history.history, history0.history)
+
+    def test_a_backup_needs_the_run_settings(self):
+        x, y = tiny_data()
+        folder = Path(self.get_temp_dir()) / "no_run"
+        with self.assertRaisesRegex(ValueError, "needs `run`"):
+            fit(
+                tiny_model(),
+                (x, y),
+                epochs=1,
+                batch_size=BATCH,
+                callbacks=[TrainingBackup(folder)],
+            )
 
 
 class CheckpointFileTest(tf.test.TestCase):

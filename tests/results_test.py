@@ -1,4 +1,4 @@
-"""The results store: atomic writes with metadata, and the site's placeholders."""
+"""The results store: atomic writes with metadata, summaries over seeds, and the site's placeholders."""
 
 import dataclasses
 import json
@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfcnn import results, site
+from tfcnn.results import summary
 
 
 @dataclasses.dataclass
@@ -74,6 +75,41 @@ class ResultsTest(tf.test.TestCase):
     def test_missing_result_names_the_fix(self):
         with self.assertRaisesRegex(FileNotFoundError, "run the script"):
             results.read_result("nope", "run", root=self.root)
+
+
+class SummaryTest(tf.test.TestCase):
+    def test_describe_adds_the_range_to_mean_std_in_a_fixed_order(self):
+        values = (value for value in [0.25, 0.75, 0.5])  # any iterable
+        described = summary.describe(values)
+        self.assertEqual(list(described), ["mean", "std", "min", "max", "n"])
+        self.assertEqual(
+            described,
+            {**summary.mean_std([0.25, 0.75, 0.5]), "min": 0.25, "max": 0.75},
+        )
+        self.assertEqual(summary.describe([3])["std"], 0.0)
+        with self.assertRaisesRegex(ValueError, "no runs were found"):
+            summary.describe([])
+
+    def test_percent_text(self):
+        self.assertEqual(summary.pct(0.98765), "98.77 %")
+        self.assertEqual(summary.pct(0.5, digits=0), "50 %")
+        spread = {"mean": 0.9, "std": 0.0125, "n": 3}
+        self.assertEqual(summary.pct_pm(spread), "90.00 ± 1.25 %")
+
+    def test_runs_of_a_result_by_seed_and_their_final_summary(self):
+        root = Path(self.get_temp_dir()) / "runs"
+        for seed, accuracy in [(2, 0.5), (0, 0.7)]:
+            final = {"train_accuracy": accuracy, "val_accuracy": accuracy}
+            results.write_result("x2", f"deep_seed{seed}", {"final": final}, root=root)
+        results.write_result("x2", "deep_summary", {"final": {}}, root=root)
+        runs = summary.load_runs("x2", "deep", root)
+        self.assertEqual(list(runs), [0, 2])
+        final = summary.final_summary(runs, keys=("val_accuracy",))
+        self.assertEqual(list(final), ["val_accuracy"])
+        self.assertAllClose(final["val_accuracy"]["mean"], 0.6)
+        self.assertEqual(final["val_accuracy"]["min"], 0.5)
+        with self.assertRaisesRegex(FileNotFoundError, "run their script first"):
+            summary.load_runs("x2", "shallow", root)
 
 
 class SiteTest(tf.test.TestCase):

@@ -1,4 +1,4 @@
-"""tfcnn.data.array_augment: random shifts and flips against scipy.ndimage, and the batch feeder."""
+"""tfcnn.data.augment: random shifts and flips against scipy.ndimage, and the batch feeder."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import tensorflow as tf
 from scipy import ndimage
 
-from tfcnn.data.array_augment import AugmentedBatches, shift_and_flip
+from tfcnn.data.augment import AugmentedBatches, shift_and_flip
 
 
 def random_images(n, size=7, seed=0):

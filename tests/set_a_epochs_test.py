@@ -1,4 +1,4 @@
-"""tfcnn.training.epochs: epoch-based training on NumPy arrays, timing, choosing an epoch on validation."""
+"""tfcnn.training.fit: epoch-based training on NumPy arrays, timing, choosing an epoch on validation."""
 
 from __future__ import annotations
 
@@ -6,21 +6,11 @@ import numpy as np
 import tensorflow as tf
 
 from tfcnn import build_shallow, set_seed
-from tfcnn.results.seed_stats import (
-    by_epoch,
-    epoch_timing,
-    final_metrics,
-    format_mean_std,
-    mean_std,
-)
-from tfcnn.training.epochs import (
-    accuracy_and_loss,
-    best_epoch,
-    predict_probabilities,
-    steady_epoch_seconds,
-    train_epochs,
-)
-from tfcnn.training.experiments import Split
+from tfcnn.data.splits import Split
+from tfcnn.results.summary import by_epoch, final_metrics, format_mean_std, mean_std
+from tfcnn.training.fit import train_epochs
+from tfcnn.training.metrics import accuracy_and_loss, best_epoch, predict_probabilities
+from tfcnn.training.timing import epoch_timing, steady_epoch_seconds
 
 
 def tiny_split(n_train=120, n_val=40, classes=3, seed=0) -> Split:
@@ -40,23 +30,25 @@ def tiny_split(n_train=120, n_val=40, classes=3, seed=0) -> Split:
     return Split(x_train, y_train, x_val, y_val, x_test, y_test, tuple("abc"))
 
 
+def tiny_model():
+    return build_shallow(filters=2, kernel_size=3, input_shape=(8, 8, 1), num_classes=3)
+
+
+def two_epochs(model, split, **kwargs):
+    """`train_epochs` for 2 epochs, silent, by default in batches of 50 with a
+    train sample of 30."""
+    settings = {"batch_size": 50, "train_eval_size": 30, **kwargs}
+    return train_epochs(model, split, epochs=2, verbose=0, **settings)
+
+
 class TrainEpochsTest(tf.test.TestCase):
     def test_records_one_row_per_epoch_and_saves_weights(self):
         set_seed(0)
         split = tiny_split()
-        model = build_shallow(
-            filters=2, kernel_size=3, input_shape=(8, 8, 1), num_classes=3
-        )
+        model = tiny_model()
         folder = self.get_temp_dir()
-        run = train_epochs(
-            model,
-            split,
-            epochs=2,
-            batch_size=50,
-            learning_rate=0.05,
-            train_eval_size=60,
-            checkpoint_dir=folder,
-            verbose=0,
+        run = two_epochs(
+            model, split, learning_rate=0.05, train_eval_size=60, checkpoint_dir=folder
         )
         self.assertEqual([row["epoch"] for row in run["history"]], [1, 2])
         self.assertEqual(run["updates_per_epoch"], 3)  # ceil(120 / 50)
@@ -81,20 +73,15 @@ class TrainEpochsTest(tf.test.TestCase):
         norms = {}
         for decay in (0.0, 20.0):
             set_seed(0)
-            model = build_shallow(
-                filters=2, kernel_size=3, input_shape=(8, 8, 1), num_classes=3
-            )
-            train_epochs(
+            model = tiny_model()
+            two_epochs(
                 model,
                 split,
-                epochs=2,
                 batch_size=40,
                 optimizer="sgd",
                 learning_rate=0.01,
-                train_eval_size=30,
                 weight_decay=decay,
                 cosine_decay=True,
-                verbose=0,
             )
             # 2 epochs x ceil(120 / 40) = 6 steps: the cosine reaches 0 at step 6.
             self.assertEqual(int(model.optimizer.iterations), 6)
@@ -108,28 +95,31 @@ class TrainEpochsTest(tf.test.TestCase):
     def test_augmented_training_sees_every_example_once_per_epoch(self):
         set_seed(0)
         split = tiny_split()
-        model = build_shallow(
-            filters=2, kernel_size=3, input_shape=(8, 8, 1), num_classes=3
-        )
-        run = train_epochs(
-            model,
-            split,
-            epochs=2,
-            batch_size=50,
-            train_eval_size=30,
-            max_shift=1,
-            flip=True,
-            verbose=0,
-        )
+        model = tiny_model()
+        run = two_epochs(model, split, max_shift=1, flip=True)
         self.assertEqual(run["updates_per_epoch"], 3)
         self.assertEqual([row["iteration"] for row in run["history"]], [3, 6])
         self.assertLen(run["epoch_cpu_seconds"], 2)
 
+    def test_a_diverged_run_goes_on_and_records_none(self):
+        set_seed(0)
+        split = tiny_split()
+        split = Split(
+            split.x_train * np.inf,
+            split.y_train,
+            split.x_val,
+            split.y_val,
+            split.x_test,
+            split.y_test,
+            split.class_names,
+        )
+        run = two_epochs(tiny_model(), split, batch_size=40)
+        self.assertEqual([row["epoch"] for row in run["history"]], [1, 2])
+        self.assertIsNone(run["history"][-1]["train_loss"])
+
     def test_rejects_bad_batch_and_epochs(self):
         split = tiny_split()
-        model = build_shallow(
-            filters=2, kernel_size=3, input_shape=(8, 8, 1), num_classes=3
-        )
+        model = tiny_model()
         with self.assertRaisesRegex(ValueError, "batch_size"):
             train_epochs(model, split, epochs=1, batch_size=1000)
         with self.assertRaisesRegex(ValueError, "epochs"):

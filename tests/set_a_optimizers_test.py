@@ -21,7 +21,7 @@ from tfcnn.answers.set_a.a6_optimizers import (
     summarise_sweep,
     sweep_run_name,
 )
-from tfcnn.training.experiments import Split
+from tfcnn.data.splits import Split
 
 
 def sweep_config(**changes) -> Config:

@@ -22,8 +22,8 @@ from tfcnn.answers.set_a.a3_a4_strides import (
     summarise_strides,
     train_runs,
 )
-from tfcnn.training.epochs import accuracy_and_loss, predict_probabilities
-from tfcnn.training.experiments import Split
+from tfcnn.data.splits import Split
+from tfcnn.training.metrics import accuracy_and_loss, predict_probabilities
 
 
 def tiny_config(**changes) -> Config:

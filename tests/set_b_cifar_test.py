@@ -15,14 +15,9 @@ from tfcnn.data.augment import (
     training_dataset,
 )
 from tfcnn.data.datasets import ImageDataset
-from tfcnn.models.cifar import (
-    TriangularSchedule,
-    build_cifar_net,
-    compile_cifar,
-    normalise,
-    predict_logits,
-    whitening_kernel,
-)
+from tfcnn.models.cifar import build_cifar_net, normalise, whitening_kernel
+from tfcnn.training.fit import TriangularSchedule, compile_cifar
+from tfcnn.training.metrics import predict_logits
 
 
 def smooth_images(n=64, seed=0):

@@ -8,7 +8,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from tfcnn.data import folders
+from tfcnn.data import augment, folders
 from tfcnn.models.transfer import build_backbone, build_transfer_model
 
 COLOURS = {"beagle": (200, 40, 40), "collie": (40, 200, 40), "pug": (40, 40, 200)}
@@ -88,7 +88,7 @@ class FolderLoaderTest(tf.test.TestCase):
         x = tf.constant(
             np.random.default_rng(0).uniform(0, 255, size=(4, 32, 32, 3)), tf.float32
         )
-        layers = folders.augmentation(seed=3)
+        layers = augment.augmentation_layers(seed=3)
         self.assertEqual(layers(x, training=True).shape, x.shape)
         self.assertNotAllClose(layers(x, training=True), x)
         self.assertAllClose(layers(x, training=False), x)
@@ -102,7 +102,9 @@ class TransferModelTest(tf.test.TestCase):
         self.assertTrue(backbone.trainable)
 
     def test_augmentation_inside_the_model_is_off_at_inference(self):
-        model = build_transfer_model(3, augmentation=folders.augmentation(), **SMALL)
+        model = build_transfer_model(
+            3, augmentation=augment.augmentation_layers(), **SMALL
+        )
         x = (
             np.random.default_rng(0)
             .uniform(0, 255, size=(2, 32, 32, 3))
@@ -148,7 +150,7 @@ class EndToEndTest(tf.test.TestCase):
         model.compile(keras.optimizers.Adam(1e-3),
                       keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])  # fmt: skip
         history = model.fit(
-            folders.augment(train), validation_data=val, epochs=1, verbose=0
+            augment.augment_dataset(train), validation_data=val, epochs=1, verbose=0
         )
         self.assertTrue(np.isfinite(history.history["loss"][0]))
         test_dir = tmp / "test"

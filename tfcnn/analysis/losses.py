@@ -1,4 +1,4 @@
-"""Loss functions written plainly in NumPy, and as functions of the margin (set A, A5).
+"""Loss functions written plainly in NumPy, and as functions of the margin.
 
 Regression losses take a target `y` and a prediction `y_hat`. For binary
 classification with labels `y` in {-1, +1} and a real score `f`, a loss that

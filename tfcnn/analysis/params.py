@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import keras
 from keras import layers
@@ -47,50 +48,49 @@ def _channels(layer) -> int:
     return int(layer.input.shape[-1])
 
 
+def _product_row(layer, kind: str, terms: list, bias_term: list) -> ParamRow:
+    """A row whose count is a sum of products of named sizes.
+
+    Args:
+        layer: the layer.
+        kind: its type, as shown.
+        terms: the weight terms, each a list of `(symbol, size)` factors.
+        bias_term: the biases' term, counted when the layer uses biases.
+    """
+    if layer.use_bias:
+        terms = [*terms, bias_term]
+    formula = " + ".join("·".join(symbol for symbol, _ in term) for term in terms)
+    numbers = " + ".join("·".join(str(size) for _, size in term) for term in terms)
+    total = sum(math.prod(size for _, size in term) for term in terms)
+    return ParamRow(layer.name, kind, formula, numbers, total)
+
+
 def _conv(layer) -> ParamRow:
     kh, kw = layer.kernel_size
-    c_in, n = _channels(layer), layer.filters
-    bias = layer.use_bias
-    formula = "k_h·k_w·C_in·N" + (" + N" if bias else "")
-    numbers = f"{kh}·{kw}·{c_in}·{n}" + (f" + {n}" if bias else "")
-    return ParamRow(
-        layer.name, "Conv2D", formula, numbers, kh * kw * c_in * n + (n if bias else 0)
-    )
+    n = layer.filters
+    kernel = [("k_h", kh), ("k_w", kw), ("C_in", _channels(layer)), ("N", n)]
+    return _product_row(layer, "Conv2D", [kernel], [("N", n)])
 
 
 def _dense(layer) -> ParamRow:
-    d_in, d_out = _channels(layer), layer.units
-    bias = layer.use_bias
-    formula = "d_in·d_out" + (" + d_out" if bias else "")
-    numbers = f"{d_in}·{d_out}" + (f" + {d_out}" if bias else "")
-    return ParamRow(
-        layer.name, "Dense", formula, numbers, d_in * d_out + (d_out if bias else 0)
-    )
+    d_out = layer.units
+    weights = [("d_in", _channels(layer)), ("d_out", d_out)]
+    return _product_row(layer, "Dense", [weights], [("d_out", d_out)])
 
 
 def _depthwise(layer) -> ParamRow:
     kh, kw = layer.kernel_size
     c, m = _channels(layer), layer.depth_multiplier
-    bias = layer.use_bias
-    formula = "k_h·k_w·C·m" + (" + C·m" if bias else "")
-    numbers = f"{kh}·{kw}·{c}·{m}" + (f" + {c}·{m}" if bias else "")
-    return ParamRow(
-        layer.name,
-        "DepthwiseConv2D",
-        formula,
-        numbers,
-        kh * kw * c * m + (c * m if bias else 0),
-    )
+    kernel = [("k_h", kh), ("k_w", kw), ("C", c), ("m", m)]
+    return _product_row(layer, "DepthwiseConv2D", [kernel], [("C", c), ("m", m)])
 
 
 def _separable(layer) -> ParamRow:
     kh, kw = layer.kernel_size
     c, m, n = _channels(layer), layer.depth_multiplier, layer.filters
-    bias = layer.use_bias
-    formula = "k_h·k_w·C·m + C·m·N" + (" + N" if bias else "")
-    numbers = f"{kh}·{kw}·{c}·{m} + {c}·{m}·{n}" + (f" + {n}" if bias else "")
-    total = kh * kw * c * m + c * m * n + (n if bias else 0)
-    return ParamRow(layer.name, "SeparableConv2D", formula, numbers, total)
+    depthwise = [("k_h", kh), ("k_w", kw), ("C", c), ("m", m)]
+    pointwise = [("C", c), ("m", m), ("N", n)]
+    return _product_row(layer, "SeparableConv2D", [depthwise, pointwise], [("N", n)])
 
 
 def _batchnorm(layer) -> ParamRow:

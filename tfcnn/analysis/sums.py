@@ -1,4 +1,4 @@
-"""How a two-digit-sum network's accuracy depends on the sum it has to name (set C, 5.3)."""
+"""How a two-digit-sum network's accuracy depends on the sum it has to name."""
 
 from __future__ import annotations
 

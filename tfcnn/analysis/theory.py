@@ -1,6 +1,6 @@
-"""Small numerical companions to set B's derivations.
+"""Small numerical companions to derivations about softmax, least squares and convolutions.
 
-Each function is the closed form a derivation on the set B page arrives at, so
+Each function is the closed form a derivation on the site arrives at, so
 that tests can check it against an independent computation (automatic
 differentiation, `numpy.linalg.lstsq`, Keras' `count_params()`, TensorFlow's
 FLOP profiler):

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import keras
 
-from tfcnn.results import set_seed
 from tfcnn.bench.variants import Variant
+from tfcnn.data.splits import load_split
 from tfcnn.models import build_deep
-from tfcnn.results.seed_stats import mean_std
-from tfcnn.training.experiments import load_split, train_and_record
+from tfcnn.results import set_seed
+from tfcnn.results.summary import mean_std
+from tfcnn.training.fit import train_and_record
 
 
 def precision_run(

@@ -14,7 +14,7 @@ from threadpoolctl import threadpool_limits
 
 from tfcnn.plots import new_figure
 from tfcnn.results import set_seed
-from tfcnn.results.seed_stats import mean_std
+from tfcnn.results.summary import mean_std
 from tfcnn.scratch import build_network, make_optimizer, train
 from tfcnn.scratch.keras_twin import keras_epoch_seconds
 

@@ -44,9 +44,9 @@ class KerasRunner:
         import keras
         import tensorflow as tf
 
-        from tfcnn.results import set_seed
         from tfcnn.bench.networks import get_network
         from tfcnn.data.pipeline import make_dataset
+        from tfcnn.results import set_seed
         from tfcnn.training.fit import compile_classifier, make_optimizer
 
         keras.mixed_precision.set_global_policy(variant.precision)

@@ -1,4 +1,4 @@
-"""Offline data loading: IDX files, image folders, subsets and tf.data pipelines."""
+"""Offline data loading: IDX files, image folders, subsets, splits, tf.data pipelines and augmentation."""
 
 from tfcnn.data.datasets import (
     ImageDataset,

@@ -4,7 +4,6 @@
   and validation datasets (`keras.utils.image_dataset_from_directory`).
 - `csv_to_class_folders`: a Kaggle-style `labels.csv` (`id,breed`) over one
   folder of `<id>.jpg` files -> the class-folder layout above, by symbolic links.
-- `augment`: random flips, rotations and zooms for the training stream.
 - `write_submission`: one probability per class and image, Kaggle's CSV layout.
 - `cached_dataset`: a decoded `ImageDataset` kept as one .npz file, so that
   tens of thousands of JPEGs are decoded once, not on every run.
@@ -174,30 +173,6 @@ def csv_to_class_folders(
         if not target.exists():
             target.symlink_to(source.resolve())
     return tuple(sorted(set(labels.values())))
-
-
-def augmentation(
-    flip: bool = True, rotation: float = 0.05, zoom: float = 0.1, seed: int = 0
-) -> keras.Sequential:
-    """Random left-right flips, rotations (fraction of a full turn) and zooms, as layers."""
-    steps = []
-    if flip:
-        steps.append(keras.layers.RandomFlip("horizontal", seed=seed))
-    if rotation:
-        steps.append(keras.layers.RandomRotation(rotation, seed=seed + 1))
-    if zoom:
-        steps.append(keras.layers.RandomZoom(zoom, seed=seed + 2))
-    return keras.Sequential(steps, name="augmentation")
-
-
-def augment(
-    dataset: tf.data.Dataset, layers: keras.Sequential | None = None
-) -> tf.data.Dataset:
-    """Applies augmentation layers to the images of a batched `(image, label)` dataset."""
-    layers = layers or augmentation()
-    return dataset.map(
-        lambda x, y: (layers(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE
-    )
 
 
 def test_images(

@@ -1,4 +1,4 @@
-"""Pairs of digits side by side, for the two-digit sum task (set C, question 5)."""
+"""Pairs of digits side by side, for the two-digit sum task."""
 
 from __future__ import annotations
 

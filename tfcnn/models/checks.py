@@ -21,20 +21,16 @@ def check_input_shape(input_shape) -> tuple[int, int, int]:
     return shape
 
 
-def output_size(size: int, kernel: int, stride: int, padding: str) -> int:
-    """Spatial size after a conv or pool window: floor((n - k)/s) + 1 or ceil(n/s)."""
+def check_window(size: int, kernel: int, stride: int, padding: str, what: str) -> int:
+    """Spatial size after a conv or pool window (floor((n - k)/s) + 1 with "valid"
+    padding, ceil(n/s) with "same"), or ValueError when `kernel` exceeds the input."""
     if padding == "same":
         return -(-size // stride)
-    if padding == "valid":
-        return (size - kernel) // stride + 1
-    raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}.")
-
-
-def check_window(size: int, kernel: int, stride: int, padding: str, what: str) -> int:
-    """Output size of a window, or ValueError when `kernel` exceeds the input."""
-    if padding == "valid" and kernel > size:
+    if padding != "valid":
+        raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}.")
+    if kernel > size:
         raise ValueError(
             f"{what} is {kernel} but its input is only {size} wide at that point; "
             f"use a smaller {what}, padding='same', or less down-sampling before it."
         )
-    return output_size(size, kernel, stride, padding)
+    return (size - kernel) // stride + 1

@@ -1,4 +1,4 @@
-"""CIFAR-10 networks (standard and depthwise separable) and their fast training recipe.
+"""CIFAR-10 networks (standard and depthwise separable) and their whitening stem.
 
 The network follows the fast CIFAR-10 "airbench" family (Jordan, 2024, after
 Page, 2018, and hlb-CIFAR10), scaled for a CPU:
@@ -12,8 +12,9 @@ BatchNorm layers learn only a shift (no scale), as in airbench. With
 (depthwise 3x3 then pointwise 1x1); everything else is identical, so the
 comparison isolates the convolution type.
 
-The recipe: SGD with Nesterov momentum, a triangular learning-rate schedule,
-decoupled weight decay and label smoothing (see `compile_cifar`).
+Their training recipe (SGD with Nesterov momentum, a triangular
+learning-rate schedule, decoupled weight decay and label smoothing) is
+`tfcnn.training.fit.compile_cifar`.
 """
 
 from __future__ import annotations
@@ -161,110 +162,3 @@ def build_cifar_net(
     outputs = layers.Rescaling(logit_scale, dtype="float32", name="logits")(x)
     default_name = "cifar_separable" if separable else "cifar_standard"
     return keras.Model(inputs, outputs, name=name or default_name)
-
-
-@keras.saving.register_keras_serializable(package="tfcnn")
-class TriangularSchedule(keras.optimizers.schedules.LearningRateSchedule):
-    """Linear warm-up from `start * peak` to `peak`, then linear decay to `end * peak`.
-
-    Args:
-        peak: the highest learning rate.
-        total_steps: steps of the whole run.
-        warmup_fraction: share of the steps spent warming up. Defaults to 0.23.
-        start: first rate as a fraction of `peak`. Defaults to 0.2.
-        end: last rate as a fraction of `peak`. Defaults to 0.07.
-    """
-
-    def __init__(
-        self,
-        peak: float,
-        total_steps: int,
-        warmup_fraction: float = 0.23,
-        start: float = 0.2,
-        end: float = 0.07,
-    ):
-        if total_steps < 2 or not 0.0 < warmup_fraction < 1.0:
-            raise ValueError(
-                f"need total_steps >= 2 and 0 < warmup_fraction < 1, got {total_steps}, {warmup_fraction}."
-            )
-        self.peak, self.total_steps = float(peak), int(total_steps)
-        self.warmup_fraction, self.start, self.end = (
-            float(warmup_fraction),
-            float(start),
-            float(end),
-        )
-
-    def __call__(self, step):
-        step = keras.ops.cast(step, "float32")
-        warmup = max(1.0, round(self.warmup_fraction * self.total_steps))
-        up = self.start + (1.0 - self.start) * step / warmup
-        down_fraction = keras.ops.clip(
-            (step - warmup) / (self.total_steps - warmup), 0.0, 1.0
-        )
-        down = 1.0 + (self.end - 1.0) * down_fraction
-        return self.peak * keras.ops.where(step < warmup, up, down)
-
-    def get_config(self):
-        return {
-            "peak": self.peak,
-            "total_steps": self.total_steps,
-            "warmup_fraction": self.warmup_fraction,
-            "start": self.start,
-            "end": self.end,
-        }
-
-
-def compile_cifar(
-    model: keras.Model,
-    total_steps: int,
-    batch_size: int = 512,
-    learning_rate_per_1024: float = 1.5,
-    momentum: float = 0.85,
-    weight_decay: float = 0.009,
-    label_smoothing: float = 0.2,
-) -> keras.Model:
-    """Compiles with Nesterov SGD, the triangular schedule and label-smoothed cross-entropy.
-
-    The defaults translate airbench94's hyperparameters to Keras' conventions
-    (mean loss over the batch; weight decay applied as `w -= lr * wd * w`).
-
-    Args:
-        model: a logit-output model.
-        total_steps: training steps of the whole run (for the schedule).
-        batch_size: images per step; the peak learning rate is
-            `learning_rate_per_1024 * batch_size / 1024`. Defaults to 512.
-        learning_rate_per_1024: peak learning rate at batch 1024. Defaults to 1.5.
-        momentum: Nesterov momentum. Defaults to 0.85.
-        weight_decay: decoupled weight decay. Defaults to 0.009.
-        label_smoothing: share of the target mass spread over all classes.
-            Defaults to 0.2.
-    """
-    schedule = TriangularSchedule(
-        learning_rate_per_1024 * batch_size / 1024, total_steps
-    )
-    model.compile(
-        optimizer=keras.optimizers.SGD(
-            schedule, momentum=momentum, nesterov=True, weight_decay=weight_decay
-        ),
-        loss=keras.losses.CategoricalCrossentropy(
-            from_logits=True, label_smoothing=label_smoothing
-        ),
-        metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
-    )
-    return model
-
-
-def predict_logits(
-    model: keras.Model,
-    images: np.ndarray,
-    flip_tta: bool = True,
-    batch_size: int = 1000,
-) -> np.ndarray:
-    """Logits for uint8 images; with `flip_tta` the mean of the image's and its mirror's logits."""
-    x = np.asarray(images, dtype=np.float32)
-    logits = model.predict(x, batch_size=batch_size, verbose=0)
-    if flip_tta:
-        logits = 0.5 * (
-            logits + model.predict(x[:, :, ::-1], batch_size=batch_size, verbose=0)
-        )
-    return np.asarray(logits, dtype=np.float64)

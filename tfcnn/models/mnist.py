@@ -1,4 +1,4 @@
-"""Builders for the MNIST-style networks of set C (and the one-layer nets of set A).
+"""Builders for MNIST-style networks: the two-conv "deep" network and a one-conv one.
 
 Every builder is a pure function that returns an uncompiled `keras.Model` whose
 output is logits (the softmax lives in the loss: use `from_logits=True`).
@@ -33,7 +33,7 @@ def build_deep(
     input_shape: tuple[int, int, int] = MNIST_SHAPE,
     name: str = "deep",
 ) -> keras.Model:
-    """conv-pool-conv-pool-dense-dense with ReLU: the network of set C.
+    """conv-pool-conv-pool-dense-dense with ReLU: the classic deep MNIST network.
 
     Args:
         filters: filters of the two conv layers. Defaults to (32, 64).
@@ -89,7 +89,7 @@ def build_deep(
 def build_reduced_deep(
     filters: tuple[int, int] = (4, 8), dense_units: int = 16, **kwargs
 ) -> keras.Model:
-    """The deep pattern with few filters and units (set C, question 3.2).
+    """The deep pattern with few filters and units.
 
     Args:
         filters: filters of the two conv layers. Defaults to (4, 8).
@@ -113,7 +113,7 @@ def build_shallow(
 ) -> keras.Model:
     """One conv layer (+ ReLU, optional pooling) and one dense layer to the logits.
 
-    With the defaults this is set A's model (5x5, 32 filters, stride 1).
+    The defaults: 32 filters of 5x5, stride 1.
 
     Args:
         filters: conv filters. Defaults to 32.

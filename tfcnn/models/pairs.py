@@ -1,4 +1,4 @@
-"""Networks that read two digits side by side (set C, question 5).
+"""Networks that read two digits side by side and name their sum.
 
 Both heads share one trunk, so a comparison of the two isolates what the
 output (and the labels it is trained on) changes:

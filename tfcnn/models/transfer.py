@@ -1,4 +1,4 @@
-"""Transfer-learning classifiers on a Keras Applications backbone (set B, bonus B2.6).
+"""Transfer-learning classifiers on a Keras Applications backbone.
 
 `build_transfer_model` puts a new head (global average pool -> dropout ->
 dense logits) on an ImageNet-style backbone. Without weights the backbone
@@ -105,7 +105,7 @@ def build_transfer_model(
             `weights_path` is given (transfer learning), trainable otherwise.
         dropout_rate: dropout before the last layer. Defaults to 0.2.
         augmentation: optional layers applied first (active in training only),
-            e.g. `tfcnn.data.folders.augmentation()`. Defaults to None.
+            e.g. `tfcnn.data.augment.augmentation_layers()`. Defaults to None.
         **backbone_kwargs: passed to the Keras Applications constructor.
     """
     if num_classes < 2:

@@ -157,7 +157,7 @@ def run_metadata(
     }
 
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
     """Calls `write(tmp_path)` then renames into place: no partial file survives."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -216,7 +216,7 @@ def write_result(
     path = Path(root or results_dir()) / result_id / f"{name}.json"
     payload = {"meta": run_metadata(config, seed, wall_seconds), **data}
     text = json.dumps(payload, indent=1, default=_jsonable, allow_nan=False)
-    _atomic_write(path, lambda tmp: tmp.write_text(text + "\n"))
+    atomic_write(path, lambda tmp: tmp.write_text(text + "\n"))
     return path
 
 
@@ -236,7 +236,7 @@ def save_figure(fig, result_id: str, name: str, root: Path | None = None) -> Pat
     import matplotlib.pyplot as plt
 
     path = Path(root or results_dir()) / result_id / f"{name}.png"
-    _atomic_write(
+    atomic_write(
         path, lambda tmp: fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
     )
     plt.close(fig)

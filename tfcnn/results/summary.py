@@ -1,4 +1,9 @@
-"""Aggregating per-seed result files into the summaries and tables the pages show."""
+"""Summaries over seeds and their text: mean ± spread, final and per-epoch metrics, percents.
+
+Every "mean ± std" on the pages comes from here: `mean_std` (mean, sample
+std, count) and `describe` (also the range) summarise numbers;
+`format_mean_std`, `pct` and `pct_pm` write them.
+"""
 
 from __future__ import annotations
 
@@ -11,19 +16,84 @@ import numpy as np
 from tfcnn.results import results_dir
 
 
-def summarise(values) -> dict:
-    """Mean, sample standard deviation, range and count of a list of numbers."""
-    values = np.asarray(list(values), dtype=float)
+def mean_std(values) -> dict:
+    """`{"mean", "std", "n"}` of numbers (sample std, 0 for one value).
+
+    Args:
+        values: an iterable of numbers, at least one.
+    """
+    values = np.asarray(list(values), dtype=np.float64)
     if values.size == 0:
-        raise ValueError("nothing to summarise: no runs were found.")
+        raise ValueError("mean_std needs at least one value: no runs were found.")
     std = float(values.std(ddof=1)) if values.size > 1 else 0.0
+    return {"mean": float(values.mean()), "std": std, "n": int(values.size)}
+
+
+def describe(values) -> dict:
+    """`{"mean", "std", "min", "max", "n"}` of numbers (the `mean_std` and the range).
+
+    Args:
+        values: an iterable of numbers, at least one.
+    """
+    values = list(values)
+    summary = mean_std(values)
     return {
-        "mean": float(values.mean()),
-        "std": std,
-        "min": float(values.min()),
-        "max": float(values.max()),
-        "n": int(values.size),
+        "mean": summary["mean"],
+        "std": summary["std"],
+        "min": float(min(values)),
+        "max": float(max(values)),
+        "n": summary["n"],
     }
+
+
+def format_mean_std(value: dict | None, spec: str) -> str:
+    """`mean ± std` of a `mean_std` dict with a format spec, and `(n = N)` when N < 3.
+
+    One value (n = 1) is shown alone, without a spread it does not have.
+
+    Args:
+        value: a `mean_std` (or `describe`) dict; None reads "not measured".
+        spec: the format spec of both numbers, e.g. ".1f" or ".2%".
+    """
+    if value is None:
+        return "not measured"
+    if value["n"] == 1:
+        return f"{format(value['mean'], spec)} (n = 1)"
+    n = f" (n = {value['n']})" if value["n"] < 3 else ""
+    return f"{format(value['mean'], spec)} ± {format(value['std'], spec)}{n}"
+
+
+def pct(value: float, digits: int = 2) -> str:
+    """0.98765 -> '98.77 %'."""
+    return f"{100 * value:.{digits}f} %"
+
+
+def pct_pm(summary: dict, digits: int = 2) -> str:
+    """A summary as 'mean ± std %' (std over seeds)."""
+    return f"{100 * summary['mean']:.{digits}f} ± {100 * summary['std']:.{digits}f} %"
+
+
+def final_metrics(histories: list[list[dict]], keys) -> dict:
+    """`mean_std` over seeds of each key of the last record of each history.
+
+    A key whose value is None in every run (a diverged run) maps to None.
+    """
+    result = {}
+    for key in keys:
+        values = [h[-1][key] for h in histories if h[-1][key] is not None]
+        result[key] = mean_std(values) if values else None
+    return result
+
+
+def by_epoch(histories: list[list[dict]], key: str) -> list[dict]:
+    """`mean_std` over seeds of `key` at each epoch the histories share."""
+    epochs = min(len(h) for h in histories)
+    return [mean_std([h[e][key] for h in histories]) for e in range(epochs)]
+
+
+def first_reaching(history: list[dict], key: str, threshold: float) -> dict | None:
+    """The first record of `history` whose `key` is >= `threshold`, or None."""
+    return next((row for row in history if row[key] >= threshold), None)
 
 
 def load_runs(result_id: str, prefix: str, root: Path | None = None) -> dict[int, dict]:
@@ -49,20 +119,5 @@ def load_runs(result_id: str, prefix: str, root: Path | None = None) -> dict[int
 def final_summary(
     runs: dict[int, dict], keys=("train_accuracy", "val_accuracy", "test_accuracy")
 ) -> dict:
-    """`summarise` of each key of the runs' final records."""
-    return {key: summarise(run["final"][key] for run in runs.values()) for key in keys}
-
-
-def first_reaching(history: list[dict], key: str, threshold: float) -> dict | None:
-    """The first record of `history` whose `key` is >= `threshold`, or None."""
-    return next((row for row in history if row[key] >= threshold), None)
-
-
-def pct(value: float, digits: int = 2) -> str:
-    """0.98765 -> '98.77 %'."""
-    return f"{100 * value:.{digits}f} %"
-
-
-def pct_pm(summary: dict, digits: int = 2) -> str:
-    """A summary as 'mean ± std %' (std over seeds)."""
-    return f"{100 * summary['mean']:.{digits}f} ± {100 * summary['std']:.{digits}f} %"
+    """`describe` of each key of the runs' final records."""
+    return {key: describe(run["final"][key] for run in runs.values()) for key in keys}

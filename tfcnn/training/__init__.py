@@ -1,1 +1,1 @@
-"""Training: compiling, the fit path, callbacks, checkpoints, devices and timing."""
+"""Training: compiling, the one fit path, callbacks, metrics, checkpoints, devices and timing."""

@@ -10,7 +10,7 @@ resume needs:
   `IterationLogger`, so that a resumed run reports its whole history;
 - it tells the trainer how many epochs are done, so that the input stream can
   be advanced to the batch the killed run would have drawn next
-  (`tfcnn.training.fit.fit_iterations` does this).
+  (`tfcnn.training.fit.fit` does this for a `tf.data` stream).
 
 A checkpoint is one `.npz` file written atomically (a killed save leaves the
 previous one intact) after every epoch, only when every variable is finite:
@@ -23,14 +23,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from tfcnn.results import _atomic_write
-from tfcnn.training.callbacks import IterationLogger
+from tfcnn.results import atomic_write
 
 CHECKPOINT_FILE = "checkpoint.npz"
 
@@ -43,46 +41,13 @@ class TrainingDivergedError(FloatingPointError):
     """The loss or the weights became NaN or infinite during training."""
 
 
-def _logger_state(logger: IterationLogger) -> dict:
-    return {
-        "history": logger.history,
-        "iteration": logger.iteration,
-        "eval_seconds": logger._eval_seconds,
-        "wall_seconds": time.perf_counter() - logger._start,
-    }
-
-
-def _restore_logger(logger: IterationLogger, state: dict) -> None:
-    logger.history = state["history"]
-    logger.iteration = state["iteration"]
-    logger._eval_seconds = state["eval_seconds"]
-    # Timing continues from the checkpoint; the time the run was down is not counted.
-    logger._start = time.perf_counter() - state["wall_seconds"]
-
-
 def keeps_state(callback) -> bool:
     """Whether a checkpoint saves `callback`'s state.
 
     A callback takes part by defining `get_state() -> dict` (JSON-serialisable)
-    and `set_state(state)`; `IterationLogger` is supported as it is.
+    and `set_state(state)`, as `IterationLogger` and `EpochProgress` do.
     """
-    return isinstance(callback, IterationLogger) or (
-        hasattr(callback, "get_state") and hasattr(callback, "set_state")
-    )
-
-
-def callback_state(callback) -> dict:
-    """The state a callback (one that `keeps_state`) needs to continue."""
-    if isinstance(callback, IterationLogger):
-        return _logger_state(callback)
-    return callback.get_state()
-
-
-def _restore_callback(callback, state: dict) -> None:
-    if isinstance(callback, IterationLogger):
-        _restore_logger(callback, state)
-    else:
-        callback.set_state(state)
+    return hasattr(callback, "get_state") and hasattr(callback, "set_state")
 
 
 def _training_variables(model: keras.Model) -> list:
@@ -121,15 +86,17 @@ def check_finite(variables, arrays, iteration: int, kept: str) -> None:
 class TrainingBackup(keras.callbacks.Callback):
     """Saves the training state after every epoch and restores it on the next run.
 
-    Use it with `tfcnn.training.fit.fit_iterations` (pass it among the callbacks),
-    or with `model.fit` directly:
+    Use it with `tfcnn.training.fit.fit` (or its callers `fit_iterations`,
+    `train_epochs`, `train_and_record`: pass it among the callbacks), or with
+    `model.fit` directly:
 
         backup = TrainingBackup("checkpoints/c1/deep_seed0", resume=True)
         done = backup.restore(model, run=config_dict, callbacks=[logger])
         model.fit(..., initial_epoch=done, callbacks=[logger, backup])
 
     With `model.fit`, the input stream restarts from its beginning; only
-    `fit_iterations` advances it to where the killed run stopped.
+    `tfcnn.training.fit.fit` advances a `tf.data` stream to where the killed
+    run stopped.
 
     Args:
         directory: the folder of this run's checkpoint (one run per folder).
@@ -155,7 +122,13 @@ class TrainingBackup(keras.callbacks.Callback):
         self._tracked: list = []
         self._pending_states: list | None = None
 
-    def restore(self, model: keras.Model, run: dict, callbacks=()) -> int:
+    def restore(
+        self,
+        model: keras.Model,
+        run: dict,
+        callbacks=(),
+        iterations_per_epoch: int | None = None,
+    ) -> int:
         """Loads the checkpoint, if any, into `model`; returns the epochs it completed.
 
         Call it before `model.fit` and pass the result as `initial_epoch`. The
@@ -168,6 +141,9 @@ class TrainingBackup(keras.callbacks.Callback):
                 ...); a checkpoint written with different values is refused.
             callbacks: the other callbacks of the run; those that keep state
                 (see `keeps_state`) are saved with the checkpoint.
+            iterations_per_epoch: for a run counted in iterations, the
+                iterations of a Keras epoch: the message then names the
+                iteration it resumes after. Defaults to None (epochs).
 
         Raises:
             CheckpointError: the checkpoint belongs to a different run or model.
@@ -200,7 +176,12 @@ class TrainingBackup(keras.callbacks.Callback):
         self.completed_epochs = state["epochs"]
         self.last_good_iteration = state.get("iteration")
         self.epoch_logs = state["epoch_logs"]
-        print(f"resuming from {self.path} after epoch {self.completed_epochs}")
+        done = (
+            f"iteration {self.completed_epochs * iterations_per_epoch}"
+            if iterations_per_epoch
+            else f"epoch {self.completed_epochs}"
+        )
+        print(f"resuming from {self.path} after {done}")
         return self.completed_epochs
 
     def _check_same_run(self, stored_run: dict) -> None:
@@ -222,7 +203,7 @@ class TrainingBackup(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         if self._pending_states is not None:
             for callback, state in zip(self._tracked, self._pending_states):
-                _restore_callback(callback, state)
+                callback.set_state(state)
             self._pending_states = None
 
     def on_epoch_end(self, epoch, logs=None):
@@ -236,7 +217,7 @@ class TrainingBackup(keras.callbacks.Callback):
             "iteration": iteration,
             "run": self.run,
             "shapes": [list(v.shape) for v in variables],
-            "callbacks": [callback_state(cb) for cb in self._tracked],
+            "callbacks": [cb.get_state() for cb in self._tracked],
             "epoch_logs": self.epoch_logs,
         }
         payload = {f"v{i}": a for i, a in enumerate(arrays)}
@@ -246,7 +227,7 @@ class TrainingBackup(keras.callbacks.Callback):
             with open(tmp, "wb") as handle:
                 np.savez(handle, **payload)
 
-        _atomic_write(self.path, write)
+        atomic_write(self.path, write)
         self.completed_epochs = epoch + 1
         self.last_good_iteration = iteration
 

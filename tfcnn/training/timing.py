@@ -1,4 +1,4 @@
-"""Measuring training-step time of a model on random data, apart from any experiment."""
+"""Training time: steady seconds per epoch of recorded runs, and step time on random data."""
 
 from __future__ import annotations
 
@@ -6,7 +6,52 @@ import time
 
 import numpy as np
 
+from tfcnn.results.summary import mean_std
 from tfcnn.training.fit import compile_classifier
+
+
+def steady_epoch_seconds(run: dict, clock: str = "cpu") -> float | None:
+    """Mean training seconds of epochs 2..E of a `train_epochs` run (epoch 1 also traces).
+
+    Args:
+        run: the dict returned by `tfcnn.training.fit.train_epochs` (or read
+            back from JSON).
+        clock: "cpu" (`epoch_cpu_seconds`; None if the run has none) or
+            "wall" (`epoch_seconds`). Defaults to "cpu".
+    """
+    if clock not in ("cpu", "wall"):
+        raise ValueError(f"clock must be 'cpu' or 'wall', got {clock!r}.")
+    seconds = run.get("epoch_cpu_seconds" if clock == "cpu" else "epoch_seconds")
+    if not seconds:
+        return None
+    return float(np.mean(seconds[1:] if len(seconds) > 1 else seconds))
+
+
+def epoch_timing(runs: list[dict], n_train: int) -> dict:
+    """Steady training time per epoch of `train_epochs` runs, as wall and CPU time.
+
+    Epoch 1 is left out (it also traces the graph). Runs written before CPU
+    time was recorded are left out of the CPU figures, which are None if no
+    run has them.
+
+    Args:
+        runs: `train_epochs` results (one per seed, or any group measuring
+            the same thing).
+        n_train: training examples per epoch.
+
+    Returns:
+        `epoch_seconds` (wall), `epoch_cpu_seconds` and
+        `cpu_microseconds_per_example`, each a `mean_std` dict or None.
+    """
+    wall = [t for t in (steady_epoch_seconds(r, "wall") for r in runs) if t is not None]
+    cpu = [t for t in (steady_epoch_seconds(r, "cpu") for r in runs) if t is not None]
+    return {
+        "epoch_seconds": mean_std(wall) if wall else None,
+        "epoch_cpu_seconds": mean_std(cpu) if cpu else None,
+        "cpu_microseconds_per_example": (
+            mean_std([1e6 * t / n_train for t in cpu]) if cpu else None
+        ),
+    }
 
 
 def step_time(

@@ -10,8 +10,8 @@ import dataclasses
 from pathlib import Path
 
 from tfcnn.data import balanced_subset
+from tfcnn.data.splits import Split, load_split
 from tfcnn.results import write_result
-from tfcnn.training.experiments import Split, load_split
 
 
 def load_fashion_split(

@@ -23,11 +23,10 @@ import tensorflow as tf
 from scipy import signal
 
 from tfcnn import cli
-from tfcnn.results import set_seed
 from tfcnn.analysis.conv import convolve2d, correlate2d, output_size
 from tfcnn.data import load_fashion_mnist
 from tfcnn.plots import new_figure
-from tfcnn.results import save_figure, write_result
+from tfcnn.results import save_figure, set_seed, write_result
 
 X = np.array(
     [

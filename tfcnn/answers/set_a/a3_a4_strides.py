@@ -28,11 +28,10 @@ import keras
 import numpy as np
 
 from tfcnn import cli
-from tfcnn.models import build_shallow
-from tfcnn.results import set_seed
 from tfcnn.analysis import parameter_table, total_parameters
 from tfcnn.analysis.conv import output_size, same_padding
 from tfcnn.answers.set_a import load_fashion_split, write_run
+from tfcnn.models import build_shallow
 from tfcnn.plots import new_figure, plot_curves
 from tfcnn.plots.samples import (
     confusion_matrix,
@@ -41,15 +40,12 @@ from tfcnn.plots.samples import (
     plot_confusion,
     plot_examples,
 )
-from tfcnn.results import save_figure, write_result
-from tfcnn.results.seed_stats import by_epoch, epoch_timing, format_mean_std, mean_std
+from tfcnn.results import save_figure, set_seed, write_result
+from tfcnn.results.summary import by_epoch, format_mean_std, mean_std
 from tfcnn.training.devices import use_strategy
-from tfcnn.training.epochs import (
-    accuracy_and_loss,
-    best_epoch,
-    predict_probabilities,
-    train_epochs,
-)
+from tfcnn.training.fit import train_epochs
+from tfcnn.training.metrics import accuracy_and_loss, best_epoch, predict_probabilities
+from tfcnn.training.timing import epoch_timing
 
 RESULT_ID = "a3"
 PLURAL = {"success": "successes", "failure": "failures"}
@@ -229,7 +225,7 @@ def train_runs(config: Config, split, recipe: Recipe, strides, seeds, root: Path
 
     Args:
         config: the settings.
-        split: the data (a `tfcnn.training.experiments.Split`).
+        split: the data (a `tfcnn.data.splits.Split`).
         recipe: how to train.
         strides: the strides to train.
         seeds: the seeds to train.

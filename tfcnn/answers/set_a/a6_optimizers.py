@@ -20,15 +20,15 @@ from pathlib import Path
 import numpy as np
 
 from tfcnn import cli
-from tfcnn.models import build_shallow
-from tfcnn.results import set_seed
 from tfcnn.answers.set_a import load_fashion_split, write_run
+from tfcnn.models import build_shallow
 from tfcnn.plots.curves import plot_curves
 from tfcnn.plots.style import new_figure
-from tfcnn.results import save_figure, write_result
-from tfcnn.results.seed_stats import epoch_timing, final_metrics, format_mean_std
+from tfcnn.results import save_figure, set_seed, write_result
+from tfcnn.results.summary import final_metrics, format_mean_std
 from tfcnn.training.devices import use_strategy
-from tfcnn.training.epochs import steady_epoch_seconds, train_epochs
+from tfcnn.training.fit import train_epochs
+from tfcnn.training.timing import epoch_timing, steady_epoch_seconds
 
 RESULT_ID = "a6"
 LABELS = {"sgd": "SGD", "rmsprop": "RMSProp"}
@@ -121,7 +121,7 @@ def run_sweep(config: Config, split, root: Path) -> None:
 
     Args:
         config: the sweep.
-        split: the data (a `tfcnn.training.experiments.Split`).
+        split: the data (a `tfcnn.data.splits.Split`).
         root: the results folder.
     """
     for seed in config.seeds:

@@ -28,13 +28,7 @@ from tfcnn.cli import results_root, seeds_of, training_backup
 from tfcnn.data import stratified_subset, train_val_split
 from tfcnn.data.augment import evaluation_dataset, measure_throughput, training_dataset
 from tfcnn.data.folders import cached_dataset
-from tfcnn.models.cifar import (
-    build_cifar_net,
-    compile_cifar,
-    normalise,
-    predict_logits,
-    whitening_kernel,
-)
+from tfcnn.models.cifar import build_cifar_net, normalise, whitening_kernel
 from tfcnn.plots.curves import plot_curves
 from tfcnn.plots.samples import plot_confusion
 from tfcnn.plots.style import new_figure
@@ -46,10 +40,12 @@ from tfcnn.results import (
     set_seed,
     write_result,
 )
-from tfcnn.results.seed_stats import mean_std
+from tfcnn.results.summary import mean_std
 from tfcnn.training.callbacks import EpochProgress
 from tfcnn.training.checkpoints import TrainingBackup
 from tfcnn.training.devices import use_strategy
+from tfcnn.training.fit import compile_cifar, fit
+from tfcnn.training.metrics import predict_logits
 
 SUMMARY_KEYS = (
     "test_accuracy_tta",
@@ -236,18 +232,16 @@ def train_one(config, seed: int, data, backup: TrainingBackup) -> dict:
         for key, value in dataclasses.asdict(config).items()
         if key not in ("seeds", "time_budget_minutes")
     }
-    done = backup.restore(model, {**run, "seed": seed}, callbacks=[progress])
-    model.fit(
-        stream.skip(done * steps),
+    fit(
+        model,
+        stream,
         epochs=config.epochs,
-        initial_epoch=done,
         steps_per_epoch=steps,
-        verbose=0,
-        shuffle=False,
         validation_data=evaluation_dataset(x_val, y_val),
         callbacks=[progress, backup],
+        run={**run, "seed": seed},
     )
-    train_seconds = time.perf_counter() - progress.started  # also before a resume
+    train_seconds = progress.elapsed_seconds()  # also before a resume
 
     val_plain, val_tta = (
         predict_logits(model, x_val, flip_tta=t) for t in (False, True)

@@ -25,12 +25,12 @@ from tfcnn.plots.curves import plot_curves
 from tfcnn.plots.style import new_figure
 from tfcnn.results import results_dir, save_figure, set_seed, write_result
 from tfcnn.results.summary import (
+    describe,
     final_summary,
     first_reaching,
     load_runs,
     pct,
     pct_pm,
-    summarise,
 )
 from tfcnn.training.timing import step_time
 
@@ -129,7 +129,8 @@ def train_on_mnist(
     Returns:
         `(run, path written)`.
     """
-    from tfcnn.training.experiments import load_split, train_and_record
+    from tfcnn.data.splits import load_split
+    from tfcnn.training.fit import train_and_record
 
     fields = dataclasses.asdict(config)
     run = train_and_record(
@@ -321,7 +322,7 @@ def reaching(runs: dict, threshold: float) -> list[int]:
 def summarise_reaching(runs: dict, threshold: float) -> dict | None:
     """`summarise` of `reaching`, or None when no run reached `threshold`."""
     hits = reaching(runs, threshold)
-    return summarise(hits) if hits else None
+    return describe(hits) if hits else None
 
 
 def comparison_rows(networks: dict, summaries: dict) -> list[list]:
@@ -349,7 +350,7 @@ def comparison_rows(networks: dict, summaries: dict) -> list[list]:
 
 def wall_minutes(runs: dict) -> dict:
     """`summarise` of the runs' wall time in minutes."""
-    return summarise(run["meta"]["wall_seconds"] / 60 for run in runs.values())
+    return describe(run["meta"]["wall_seconds"] / 60 for run in runs.values())
 
 
 def deep_summary(deep: dict, padding: str) -> dict:

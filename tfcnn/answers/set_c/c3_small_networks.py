@@ -24,7 +24,7 @@ from tfcnn.models.mnist import build_reduced_deep, build_shallow
 from tfcnn.plots.curves import plot_curves
 from tfcnn.plots.style import new_figure
 from tfcnn.results import results_dir, save_figure, set_seed, write_result
-from tfcnn.results.summary import final_summary, first_reaching, pct_pm, summarise
+from tfcnn.results.summary import describe, final_summary, first_reaching, pct_pm
 from tfcnn.training.timing import step_time
 
 # Builder arguments of each candidate, largest first. Shallow: one conv (ReLU),
@@ -140,7 +140,7 @@ def train_candidate(config: Config, backup=None, root: Path | None = None) -> di
 
 def summarise_hits(hits: list, key: str) -> dict | None:
     """`summarise` of `key` over the runs that reached the target, or None."""
-    return summarise([hit[key] for hit in hits if hit]) if any(hits) else None
+    return describe([hit[key] for hit in hits if hit]) if any(hits) else None
 
 
 def candidates(family: str, target: float = TARGET, root=None) -> list[dict]:
@@ -178,7 +178,7 @@ def candidates(family: str, target: float = TARGET, root=None) -> list[dict]:
                 "reached": sum(1 for r in reach if r),
                 "iterations_to_target": summarise_hits(reach, "iteration"),
                 "seconds_to_target": summarise_hits(reach, "train_seconds"),
-                "seconds_per_iteration": summarise(
+                "seconds_per_iteration": describe(
                     r["train_seconds"] / r["final"]["iteration"] for r in runs.values()
                 ),
                 "runs": runs,

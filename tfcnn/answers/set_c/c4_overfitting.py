@@ -25,12 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from tfcnn import cli
+from tfcnn.data.augment import with_augmentation
 from tfcnn.models import build_deep
-from tfcnn.models.augment import with_augmentation
 from tfcnn.plots.curves import plot_curves
 from tfcnn.plots.style import new_figure
 from tfcnn.results import results_dir, save_figure, set_seed, write_result
-from tfcnn.results.summary import load_runs, summarise
+from tfcnn.results.summary import describe, load_runs
 
 RESULT_ID = "c4"
 ORIGINAL = (32, 64, 1024)
@@ -108,7 +108,7 @@ def variant_summary(runs: list[dict]) -> dict:
     keys = ["train_accuracy", "test_accuracy", "test_train_ratio"]
     if "val_accuracy" in finals[0]:
         keys.insert(1, "val_accuracy")
-    summary = {key: summarise(row[key] for row in finals) for key in keys}
+    summary = {key: describe(row[key] for row in finals) for key in keys}
     summary["params"] = runs[0]["params"]
     return summary
 
@@ -297,7 +297,8 @@ def run_variant(variant, split, config, stage, draw, root) -> dict:
         draw: the draw and seed.
         root: the results folder.
     """
-    from tfcnn.training.experiments import few_example_split, train_and_record
+    from tfcnn.data.splits import few_example_split
+    from tfcnn.training.fit import train_and_record
 
     path = root / RESULT_ID / f"{variant.name}_{stage}_draw{draw}.json"
     if path.exists():
@@ -390,7 +391,7 @@ def run_overfitting_study(
         full_data_root: the results folder holding C1's runs
             (`c1/deep_valid_seed*.json`). Defaults to `results_dir()`.
     """
-    from tfcnn.training.experiments import load_split
+    from tfcnn.data.splits import load_split
 
     started = time.perf_counter()
     split = load_split("mnist", seed=0)

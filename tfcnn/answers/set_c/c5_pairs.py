@@ -36,7 +36,7 @@ from tfcnn.models.pairs import HEADS, build_pair_net
 from tfcnn.plots.curves import plot_curves
 from tfcnn.plots.style import new_figure
 from tfcnn.results import save_figure, set_seed, write_result
-from tfcnn.results.summary import summarise
+from tfcnn.results.summary import describe
 
 RESULT_ID = "c5"
 HEAD_LABELS = {"sum": "sum head (19 classes)", "digits": "digit head (2 x 10)"}
@@ -104,8 +104,9 @@ def train_pair_head(
         config: the study's `Config`.
         root: the results folder.
     """
-    from tfcnn.training.callbacks.iteration_logger import pair_metrics
-    from tfcnn.training.experiments import make_pair_split, train_and_record
+    from tfcnn.data.splits import make_pair_split
+    from tfcnn.training.fit import train_and_record
+    from tfcnn.training.metrics import pair_metrics
 
     name = f"{head}_n{n_train}_it{iterations}_seed{seed}"
     path = root / RESULT_ID / f"{name}.json"
@@ -172,7 +173,7 @@ def pair_summary_table(runs: dict) -> dict:
     """
 
     def cell(values):
-        s = summarise(values)
+        s = describe(values)
         return f"{100 * s['mean']:.2f} ± {100 * s['std']:.2f}"
 
     rows = []
@@ -267,7 +268,7 @@ def pair_summary(all_runs: dict, test_digits, by_sum: dict, config: Config) -> d
     largest = sizes[-1]
     final = {
         f"{head}_n{n}": {
-            k: summarise(r["final"][k] for r in seeds)
+            k: describe(r["final"][k] for r in seeds)
             for k in seeds[0]["final"]
             if k.startswith(("test_", "train_"))
         }
@@ -275,7 +276,7 @@ def pair_summary(all_runs: dict, test_digits, by_sum: dict, config: Config) -> d
     }
     for n in sizes:
         # Sum accuracy if the two digits' errors were independent: p squared.
-        final[f"digits_n{n}"]["test_digit_accuracy_squared"] = summarise(
+        final[f"digits_n{n}"]["test_digit_accuracy_squared"] = describe(
             r["final"]["test_digit_accuracy"] ** 2 for r in runs["digits", n]
         )
     gaps = {
@@ -289,13 +290,13 @@ def pair_summary(all_runs: dict, test_digits, by_sum: dict, config: Config) -> d
         "digits_minus_sum": gaps,
         "digits_win_at_every_size": all(gap > 0 for gap in gaps.values()),
         "by_sum": by_sum_table(test_digits, by_sum, sizes),
-        "right_sum_from_wrong_digits": summarise(
+        "right_sum_from_wrong_digits": describe(
             right_sum_from_wrong_digits(test_digits, r["test_predictions"])
             for r in runs["digits", largest]
         ),
         "schedules": {
             f"{head}_it{iterations}": {
-                k: summarise(r["final"][k] for r in seeds)
+                k: describe(r["final"][k] for r in seeds)
                 for k in ("train_sum_accuracy", "test_sum_accuracy")
             }
             for (head, n, iterations), seeds in all_runs.items()
@@ -346,7 +347,7 @@ def run_pair_study(config: Config, root: Path) -> None:
         config: the study's settings.
         root: the results folder.
     """
-    from tfcnn.training.experiments import load_split, make_pair_split
+    from tfcnn.data.splits import load_split, make_pair_split
 
     started = time.perf_counter()
     digits = load_split("mnist", seed=0)

@@ -28,7 +28,7 @@ from tfcnn.data import load_mnist, stratified_indices, train_val_split
 from tfcnn.data.pipeline import to_float
 from tfcnn.plots import new_figure
 from tfcnn.results import save_figure, set_seed, write_result
-from tfcnn.results.seed_stats import mean_std
+from tfcnn.results.summary import mean_std
 from tfcnn.scratch import OPTIMIZERS, build_network, make_optimizer, train
 from tfcnn.scratch.train import history_records
 

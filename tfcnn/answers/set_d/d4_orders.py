@@ -11,7 +11,7 @@ from matplotlib.ticker import MaxNLocator
 from tfcnn.answers.set_d.d3_d5_study import Study, error_records, summary_cell
 from tfcnn.plots import new_figure, plot_curves
 from tfcnn.results import save_figure
-from tfcnn.results.seed_stats import mean_std
+from tfcnn.results.summary import mean_std
 from tfcnn.scratch import ORDERS
 
 # The panels of the figure: series, y label, y limits, y scale (None: linear).

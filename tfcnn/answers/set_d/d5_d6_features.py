@@ -25,7 +25,7 @@ from tfcnn.answers.set_d.d3_d5_study import (
 )
 from tfcnn.plots.maps import activation_grid, embedding_figure
 from tfcnn.results import save_figure, set_seed
-from tfcnn.results.seed_stats import mean_std
+from tfcnn.results.summary import mean_std
 from tfcnn.scratch import BOTTLENECK
 
 

@@ -18,7 +18,7 @@ from tfcnn import cli
 from tfcnn.answers.set_d.d3_d5_study import load_data, sheet_learning_rate
 from tfcnn.bench.scratch_speed import speed_figure, summarise_speed, time_frameworks
 from tfcnn.results import save_figure, write_result
-from tfcnn.results.seed_stats import format_mean_std
+from tfcnn.results.summary import format_mean_std
 
 RESULT_ID = "bench_scratch"
 

@@ -18,7 +18,7 @@ from tfcnn.answers.set_d.d3_d5_study import (
 )
 from tfcnn.plots import new_figure, plot_curves
 from tfcnn.results import save_figure
-from tfcnn.results.seed_stats import mean_std
+from tfcnn.results.summary import mean_std
 
 # The curve figures: file name, series, y label, y limits.
 CURVES = (

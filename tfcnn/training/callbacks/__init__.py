@@ -1,9 +1,6 @@
-"""Keras callbacks: metrics recorded every N training iterations, and per-epoch progress."""
+"""Keras callbacks: metrics recorded every N training iterations, epoch clocks and progress."""
 
-from tfcnn.training.callbacks.epoch_progress import EpochProgress
-from tfcnn.training.callbacks.iteration_logger import (
-    IterationLogger,
-    classification_metrics,
-)
+from tfcnn.training.callbacks.epoch_progress import EpochClock, EpochProgress
+from tfcnn.training.callbacks.iteration_logger import IterationLogger
 
-__all__ = ["EpochProgress", "IterationLogger", "classification_metrics"]
+__all__ = ["EpochClock", "EpochProgress", "IterationLogger"]

@@ -1,4 +1,4 @@
-"""A callback that prints and times every epoch and stops a run over its time budget."""
+"""Callbacks that time every epoch, print progress and stop a run over its time budget."""
 
 from __future__ import annotations
 
@@ -7,13 +7,58 @@ import time
 import keras
 
 
-class EpochProgress(keras.callbacks.Callback):
+class EpochClock(keras.callbacks.Callback):
+    """Wall and CPU seconds of each epoch, and the wall seconds since training began.
+
+    CPU time (of this process, all threads) measures the work done whatever
+    else the machine runs; wall time also counts waiting for a busy CPU.
+
+    Args:
+        updates_per_epoch: with a number, an epoch's time ends with its last
+            batch, so that evaluation at the end of the epoch is not counted
+            (put the clock before the callbacks that evaluate). With None, it
+            ends when the epoch does, validation included. Defaults to None.
+    """
+
+    def __init__(self, updates_per_epoch: int | None = None):
+        super().__init__()
+        self.updates_per_epoch = updates_per_epoch
+        self.wall_seconds: list[float] = []
+        self.cpu_seconds: list[float] = []
+        self.started = time.perf_counter()
+
+    def on_train_begin(self, logs=None):
+        self.wall_seconds, self.cpu_seconds = [], []
+        self.started = time.perf_counter()
+
+    def elapsed_seconds(self) -> float:
+        """Wall seconds since training began (continued across a resume)."""
+        return time.perf_counter() - self.started
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def _stop(self) -> None:
+        self.wall_seconds.append(time.perf_counter() - self._wall)
+        self.cpu_seconds.append(time.process_time() - self._cpu)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if batch + 1 == self.updates_per_epoch:
+            self._stop()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.updates_per_epoch is None:
+            self._stop()
+
+
+class EpochProgress(EpochClock):
     """Prints one line per epoch, records wall and CPU time, and enforces a time budget.
 
     Each epoch adds a row to `history`: the epoch (from 1), training and
-    validation loss and accuracy, the epoch's wall and CPU seconds, and the
-    wall seconds since training began. The state (`get_state`, `set_state`)
-    is saved with each checkpoint of `tfcnn.training.checkpoints.TrainingBackup`.
+    validation loss and accuracy, the epoch's wall and CPU seconds (validation
+    included), and the wall seconds since training began. The state
+    (`get_state`, `set_state`) is saved with each checkpoint of
+    `tfcnn.training.checkpoints.TrainingBackup`.
 
     Args:
         epochs: planned epochs (for the ETA).
@@ -29,15 +74,15 @@ class EpochProgress(keras.callbacks.Callback):
         self.cut_short = False
 
     def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
         self.history, self.cut_short = [], False
-        self.started = time.perf_counter()
 
     def get_state(self) -> dict:
         """What a resumed run needs (saved with each checkpoint)."""
         return {
             "history": self.history,
             "cut_short": self.cut_short,
-            "elapsed_seconds": time.perf_counter() - self.started,
+            "elapsed_seconds": self.elapsed_seconds(),
         }
 
     def set_state(self, state: dict) -> None:
@@ -45,15 +90,13 @@ class EpochProgress(keras.callbacks.Callback):
         self.history, self.cut_short = state["history"], state["cut_short"]
         self.started = time.perf_counter() - state["elapsed_seconds"]
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch_wall, self.epoch_cpu = time.perf_counter(), time.process_time()
-
     def on_train_batch_end(self, batch, logs=None):
-        if time.perf_counter() - self.started > self.budget_seconds:
+        if self.elapsed_seconds() > self.budget_seconds:
             self.cut_short = True
             self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
         logs = logs or {}
         row = {
             "epoch": epoch + 1,
@@ -61,9 +104,9 @@ class EpochProgress(keras.callbacks.Callback):
             "train_accuracy": float(logs["accuracy"]),
             "val_loss": float(logs["val_loss"]),
             "val_accuracy": float(logs["val_accuracy"]),
-            "epoch_seconds": time.perf_counter() - self.epoch_wall,
-            "epoch_cpu_seconds": time.process_time() - self.epoch_cpu,
-            "elapsed_seconds": time.perf_counter() - self.started,
+            "epoch_seconds": self.wall_seconds[-1],
+            "epoch_cpu_seconds": self.cpu_seconds[-1],
+            "elapsed_seconds": self.elapsed_seconds(),
         }
         self.history.append(row)
         if self.verbose:

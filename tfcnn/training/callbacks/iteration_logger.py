@@ -7,60 +7,9 @@ import time
 from pathlib import Path
 
 import keras
-import numpy as np
 
 from tfcnn.results.summary import first_reaching
-
-
-def log_softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-
-
-def classification_metrics(model, x, y, batch_size: int = 1000) -> dict:
-    """Accuracy and mean cross-entropy of a logit-output model on `(x, y)`."""
-    logits = np.asarray(
-        model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64
-    )
-    y = np.asarray(y).reshape(-1).astype(int)
-    log_probs = log_softmax(logits)
-    return {
-        "loss": float(-log_probs[np.arange(len(y)), y].mean()),
-        "accuracy": float((logits.argmax(axis=-1) == y).mean()),
-    }
-
-
-def pair_metrics(model, x, y, batch_size: int = 1000) -> dict:
-    """Metrics of a two-digit network (set C, question 5) on pairs `x`.
-
-    A sum head ((n, 19) logits, `y` the sums) gives `loss` and `sum_accuracy`.
-    A digit head ((n, 2, 10) logits, `y` the (n, 2) digits) gives the mean
-    `loss` over both digits, `digit_accuracy` (over all 2n digits),
-    `sum_accuracy` (the sum of the two predicted digits) and
-    `sum_accuracy_marginal` (the most probable sum under the two softmaxes,
-    P(s) = sum_a p_left(a) p_right(s - a)).
-    """
-    logits = np.asarray(
-        model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64
-    )
-    y = np.asarray(y).astype(int)
-    log_probs = log_softmax(logits)
-    if logits.ndim == 2:
-        return {
-            "loss": float(-log_probs[np.arange(len(y)), y.reshape(-1)].mean()),
-            "sum_accuracy": float((logits.argmax(-1) == y.reshape(-1)).mean()),
-        }
-    n = len(y)
-    picked = log_probs[np.arange(n)[:, None], np.arange(2)[None, :], y]
-    predicted = logits.argmax(-1)
-    probs = np.exp(log_probs)
-    sums = np.stack([np.convolve(left, right) for left, right in probs])
-    return {
-        "loss": float(-picked.mean()),
-        "digit_accuracy": float((predicted == y).mean()),
-        "sum_accuracy": float((predicted.sum(1) == y.sum(1)).mean()),
-        "sum_accuracy_marginal": float((sums.argmax(-1) == y.sum(1)).mean()),
-    }
+from tfcnn.training.metrics import classification_metrics
 
 
 class IterationLogger(keras.callbacks.Callback):
@@ -69,7 +18,8 @@ class IterationLogger(keras.callbacks.Callback):
     Each record holds the iteration, the epoch, the wall time since training
     began, the training time alone (evaluation excluded), and for every named
     data set the metrics of `evaluate_fn`, keyed `<name>_<metric>`, e.g.
-    `test_accuracy`. Records are kept in `history` and can be written as JSON.
+    `test_accuracy`. Records are kept in `history` and can be written as JSON;
+    `get_state` and `set_state` let a checkpoint carry them over a resume.
 
     Args:
         eval_data: mapping from a name to `(x, y)`, e.g.
@@ -139,6 +89,22 @@ class IterationLogger(keras.callbacks.Callback):
                 if k.endswith(("accuracy", "loss"))
             )
             print(f"[{row['iteration']:>6} it, {wall:7.1f} s] {shown}", flush=True)
+
+    def get_state(self) -> dict:
+        """What a resumed run needs: the records, the iteration and the timing."""
+        return {
+            "history": self.history,
+            "iteration": self.iteration,
+            "eval_seconds": self._eval_seconds,
+            "wall_seconds": time.perf_counter() - self._start,
+        }
+
+    def set_state(self, state: dict) -> None:
+        """Continues from a `get_state` dict; the time the run was down is not counted."""
+        self.history = state["history"]
+        self.iteration = state["iteration"]
+        self._eval_seconds = state["eval_seconds"]
+        self._start = time.perf_counter() - state["wall_seconds"]
 
     def first_reaching(self, key: str, threshold: float) -> dict | None:
         """The first record whose `key` is >= `threshold`, or None."""

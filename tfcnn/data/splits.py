@@ -1,17 +1,15 @@
-"""One seeded MNIST-style classification run, recorded every N iterations."""
+"""Train/validation/test splits of a data set as float arrays, and draws from them."""
 
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import numpy as np
 
-from tfcnn.data import load_dataset, stratified_indices, train_val_split
+from tfcnn.data.datasets import load_dataset
 from tfcnn.data.pairs import make_pairs
 from tfcnn.data.pipeline import to_float
-from tfcnn.training.callbacks import IterationLogger
-from tfcnn.training.fit import compile_classifier, fit_iterations
+from tfcnn.data.subsets import stratified_indices, train_val_split
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,6 +30,12 @@ def load_split(dataset="mnist", val_fraction=0.1, seed=0, data_dir=None) -> Spli
 
     The validation set (a stratified `val_fraction` of the training set, drawn
     with `seed`) is what model choices use; the test set is only reported.
+
+    Args:
+        dataset: a name known to `tfcnn.data.load_dataset`. Defaults to "mnist".
+        val_fraction: share of the training set held out. Defaults to 0.1.
+        seed: the draw of the validation set. Defaults to 0.
+        data_dir: passed to the loader. Defaults to None.
     """
     ds = load_dataset(dataset, data_dir=data_dir)
     (x_train, y_train), (x_val, y_val) = train_val_split(
@@ -93,7 +97,7 @@ def make_pair_split(
     the (n, 2) digits.
 
     Args:
-        split: a `tfcnn.training.experiments.Split` of single digits.
+        split: a `Split` of single digits.
         n_train: training pairs.
         n_val: validation pairs. Defaults to 5,000.
         n_test: test pairs. Defaults to 10,000.
@@ -103,86 +107,3 @@ def make_pair_split(
     val = make_pairs(split.x_val, split.y_val, n_val, 10_001)
     test = make_pairs(split.x_test, split.y_test, n_test, 10_002)
     return Split(train[0], train[1], val[0], val[1], test[0], test[1], tuple(range(10)))
-
-
-def train_and_record(
-    model,
-    split: Split,
-    *,
-    iterations: int,
-    batch_size: int = 50,
-    optimizer: str = "adam",
-    learning_rate: float = 1e-4,
-    cosine_decay: bool = False,
-    record_every: int = 500,
-    seed: int = 0,
-    train_eval_size: int = 2000,
-    evaluate_fn=None,
-    callbacks=(),
-    verbose: int = 1,
-) -> dict:
-    """Compiles and trains `model`, evaluating train/val/test every `record_every` steps.
-
-    "train" metrics are measured on a fixed sample of `train_eval_size`
-    training images (stratified where it can be; the same at every record;
-    all of them when there are fewer); "val" is skipped when the split has none. With
-    `cosine_decay` the learning rate decays to 0 over the run. `evaluate_fn`
-    is the logger's (default: accuracy and cross-entropy).
-
-    Returns:
-        A dict with `history` (one row per record), `final` (the last row),
-        `params` and `train_seconds`.
-    """
-    sample = _train_sample(split, train_eval_size, seed)
-    eval_data = {
-        "train": (split.x_train[sample], split.y_train[sample]),
-        "val": (split.x_val, split.y_val),
-        "test": (split.x_test, split.y_test),
-    }
-    if not len(split.y_val):
-        del eval_data["val"]
-    logger = IterationLogger(
-        eval_data, every=record_every, evaluate_fn=evaluate_fn, verbose=verbose
-    )
-    compile_classifier(
-        model,
-        optimizer,
-        learning_rate,
-        steps_per_execution=_spe(record_every),
-        decay_steps=iterations if cosine_decay else None,
-    )
-    started = time.perf_counter()
-    fit_iterations(
-        model,
-        split.x_train,
-        split.y_train,
-        iterations=iterations,
-        batch_size=batch_size,
-        seed=seed,
-        chunk=record_every,
-        callbacks=[logger, *callbacks],
-    )
-    return {
-        "params": int(model.count_params()),
-        "history": logger.history,
-        "final": logger.history[-1],
-        "train_seconds": logger.history[-1]["train_seconds"],
-        "wall_seconds": time.perf_counter() - started,
-    }
-
-
-def _train_sample(split: Split, size: int, seed: int) -> np.ndarray:
-    """A fixed stratified sample of `size` training examples, or a random one
-    when the labels are not single classes or a class is too rare; all of
-    them when there are no more than `size`."""
-    n = len(split.y_train)
-    if size >= n:
-        return np.arange(n)
-    per_class = max(1, size // len(split.class_names))
-    if split.y_train.ndim == 1 and np.bincount(split.y_train).min() >= per_class:
-        return stratified_indices(split.y_train, per_class, seed)
-    return np.sort(np.random.default_rng(seed).permutation(n)[:size])
-
-
-def _spe(record_every: int) -> int:
-    return 10 if record_every % 10 == 0 else 1
