@@ -137,6 +137,19 @@ class SiteTest(tf.test.TestCase):
         self.assertIn("A 98.77% ± 0.12% (n = 3) B 3,274,634 C 0.25", out)
         self.assertIn("| a | b |\n|---|---|\n| x | 1 |\n| y | 0.5 |", out)
 
+    def test_page_formats_read_as_text_not_python(self):
+        self.assertEqual(site.format_value(True), "yes")
+        self.assertEqual(site.format_value(False), "no")
+        self.assertEqual(site.format_value(10661), "10,661")
+        self.assertEqual(site.format_value(999), "999")
+        self.assertEqual(site.format_value(-0.0123, ".1pp"), "-1.2 points")
+        self.assertEqual(
+            site.format_value({"mean": 0.015, "std": 0.002, "n": 3}, ".1pp"),
+            "1.5 ± 0.2 points (n = 3)",
+        )
+        table = site.markdown_table({"columns": ["n"], "rows": [[18432], [True]]})
+        self.assertIn("| 18,432 |\n| yes |", table)
+
     def test_indented_table_stays_indented(self):
         out = site.render('=== "tab"\n\n    {{ table c9/s }}\n', self.root)
         self.assertIn("    | a | b |\n    |---|---|\n    | x | 1 |", out)

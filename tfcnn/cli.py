@@ -17,6 +17,7 @@ line on standard error and exit status 1; `--debug` shows the traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -272,11 +273,36 @@ def training_backup(args: argparse.Namespace, *name: str):
 USER_ERRORS = (ValueError, OSError, FloatingPointError)
 
 
-def quiet_tensorflow(verbose: bool = False) -> None:
-    """Hides TensorFlow's C++ log lines unless `verbose` or `TF_CPP_MIN_LOG_LEVEL` is set."""
-    if not verbose:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
+def quiet_tensorflow(verbose: bool = False) -> bool:
+    """Hides TensorFlow's C++ log unless `verbose` or the user set `TF_CPP_MIN_LOG_LEVEL`.
+
+    Returns:
+        Whether the log is hidden (then `launch` also hides the lines that
+        TensorFlow's start-up writes before it reads the level).
+    """
+    if verbose or "TF_CPP_MIN_LOG_LEVEL" in os.environ:
+        return False
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
+    return True
+
+
+@contextlib.contextmanager
+def stderr_hidden(hide: bool = True):
+    """Sends the process's standard error (file descriptor 2) to /dev/null."""
+    if not hide:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def launch(module: str, args: argparse.Namespace) -> None:
@@ -292,15 +318,17 @@ def launch(module: str, args: argparse.Namespace) -> None:
             of `tfcnn.answers`, or one of `tfcnn.site` for the site's scripts).
         args: the parsed arguments (of a parser made by `new_parser`).
     """
-    quiet_tensorflow(getattr(args, "verbose", False))
+    quiet = quiet_tensorflow(getattr(args, "verbose", False))
     if getattr(args, "data_dir", None) is not None:
         os.environ["TFCNN_DATA_DIR"] = str(args.data_dir)
     try:
+        with stderr_hidden(quiet):  # TensorFlow's start-up lines (cuda stubs)
+            answer = importlib.import_module(module)
         if getattr(args, "threads", 0):
             from tfcnn.training.devices import set_threads
 
             set_threads(args.threads)
-        importlib.import_module(module).main(args)
+        answer.main(args)
     except KeyboardInterrupt:
         print("\ninterrupted; a training run continues with --resume", file=sys.stderr)
         raise SystemExit(130) from None

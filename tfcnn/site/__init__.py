@@ -39,14 +39,42 @@ def lookup(data, dotted: str):
 
 
 def format_value(value, spec: str = "") -> str:
-    """Formats a number, or a `{"mean", "std", "n"}` summary, with `spec`."""
+    """Formats a value for a page, with a Python format `spec` or a page spec.
+
+    A `{"mean", "std", "n"}` summary is shown as "mean ± std (n = N)"; a boolean
+    as "yes" or "no"; a whole number of 1,000 or more with thousands
+    separators; a float without a spec to 4 significant digits. The spec
+    `.1pp` (any precision, then `pp`) shows a difference of two fractions in
+    percentage points: 0.0123 -> "1.2 points".
+
+    Args:
+        value: the number, summary, boolean or text.
+        spec: a format spec such as `.2%`, `,`, `.3g` or `.1pp`. Defaults to "".
+    """
+    unit = " points" if spec.endswith("pp") else ""
     if isinstance(value, dict) and {"mean", "std"} <= value.keys():
-        mean, std = format(value["mean"], spec), format(value["std"], spec)
+        mean, std = (
+            _format_number(value["mean"], spec),
+            _format_number(value["std"], spec),
+        )
         n = f" (n = {value['n']})" if "n" in value else ""
-        return f"{mean} ± {std}{n}"
-    if isinstance(value, float) and not spec:
+        return f"{mean} ± {std}{unit}{n}"
+    return _format_number(value, spec) + unit
+
+
+def _format_number(value, spec: str) -> str:
+    """One value, without the unit of a `pp` spec."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if spec.endswith("pp"):
+        return format(100 * value, spec[:-2] + "f")
+    if spec:
+        return format(value, spec)
+    if isinstance(value, float):
         return f"{value:.4g}"
-    return format(value, spec) if spec else str(value)
+    if isinstance(value, int) and abs(value) >= 1000:
+        return f"{value:,}"
+    return str(value)
 
 
 def _escape_pipes(text) -> str:
