@@ -18,63 +18,61 @@ and compares it with C1's float32 runs (docs/results/bench/accuracy_*.json).
 from tfcnn import cli
 from tfcnn.bench.variants import VARIANTS
 
+KERAS_VARIANTS = [n for n, v in VARIANTS.items() if v.framework == "keras"]
+
 
 def parse_args(argv=None):
     parser = cli.new_parser(__doc__)
     parser.add_argument(
         "--networks",
         nargs="+",
-        default=None,
         help="networks to time: deep, set_a, set_d (default: all)",
     )
     parser.add_argument(
         "--variants",
         nargs="+",
         choices=list(VARIANTS),
-        default=None,
         metavar="VARIANT",
         help="settings to time, always with 'torch' and 'keras' (default: all)",
     )
-    parser.add_argument(
+    cli.add_option(
+        parser,
         "--repeats",
-        type=cli.positive_int,
-        default=7,
-        help="rounds (timed passes per variant and network) (default: 7)",
+        cli.positive_int,
+        7,
+        "rounds (timed passes per variant and network)",
     )
     cli.add_output_arguments(
         parser, "3 variants, 2 rounds of 20 steps, written under runs/quick"
     )
-    parser.add_argument(
+    cli.add_flag(
+        parser,
         "--allow-busy",
-        action="store_true",
-        help="write the site's results even if the load average is above 0.5",
+        "write the site's results even if the load average is above 0.5",
     )
-    parser.add_argument(
+    cli.add_option(
+        parser,
         "--wait-for-quiet",
-        type=cli.positive_float,
-        default=0,
+        cli.positive_float,
+        0,
+        "wait up to this long for the load average to fall to 0.5",
         metavar="MINUTES",
-        help="wait up to this long for the load average to fall to 0.5 (default: 0)",
     )
     parser.add_argument(
         "--accuracy",
-        choices=[n for n, v in VARIANTS.items() if v.framework == "keras"],
-        default=None,
+        choices=KERAS_VARIANTS,
         help="instead of timing: the C1 run at this variant's precision against C1",
     )
-    parser.add_argument(
+    cli.add_option(
+        parser,
         "--seeds",
-        type=cli.non_negative_int,
+        cli.non_negative_int,
+        [0, 1, 2],
+        "seeds of the --accuracy runs",
         nargs="+",
-        default=[0, 1, 2],
-        help="seeds of the --accuracy runs (default: 0 1 2)",
     )
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
-    cli.launch("tfcnn.answers.performance", parse_args(argv))
-
-
 if __name__ == "__main__":
-    main()
+    cli.launch("tfcnn.answers.performance", parse_args())

@@ -18,17 +18,15 @@ from tfcnn import cli
 
 def parse_args(argv=None):
     parser = cli.new_parser(__doc__)
-    parser.add_argument(
-        "--repeats",
-        type=cli.positive_int,
-        default=3,
-        help="timings per batch size and framework (default: 3)",
+    cli.add_option(
+        parser, "--repeats", cli.positive_int, 3, "timings per batch size and framework"
     )
-    parser.add_argument(
+    cli.add_option(
+        parser,
         "--epochs",
-        type=cli.positive_int,
-        default=4,
-        help="epochs per timing, the first reported apart (default: 4)",
+        cli.positive_int,
+        4,
+        "epochs per timing, the first reported apart",
     )
     cli.add_threads_argument(parser, 1)
     cli.add_output_arguments(
@@ -37,9 +35,5 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
-    cli.launch("tfcnn.answers.set_d.d5_speed", parse_args(argv))
-
-
 if __name__ == "__main__":
-    main()
+    cli.launch("tfcnn.answers.set_d.d5_speed", parse_args())

@@ -24,9 +24,5 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
-    cli.launch("tfcnn.site.error_cases", parse_args(argv))
-
-
 if __name__ == "__main__":
-    main()
+    cli.launch("tfcnn.site.error_cases", parse_args())

@@ -16,18 +16,11 @@ from tfcnn import cli
 
 def parse_args(argv=None):
     parser = cli.new_parser(__doc__)
-    parser.add_argument(
-        "--results-dir",
-        type=cli.writable_dir,
-        default=None,
-        help="the results folder to read and write (default: docs/results)",
+    cli.add_results_dir_argument(
+        parser, "the results folder to read and write (default: docs/results)"
     )
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
-    cli.launch("tfcnn.answers.set_c.report", parse_args(argv))
-
-
 if __name__ == "__main__":
-    main()
+    cli.launch("tfcnn.answers.set_c.report", parse_args())

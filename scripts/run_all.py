@@ -25,10 +25,8 @@ from tfcnn import cli
 
 def parse_args(argv=None):
     parser = cli.new_parser(__doc__)
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="every script's smoke mode, writing only under runs/quick",
+    cli.add_flag(
+        parser, "--quick", "every script's smoke mode, writing only under runs/quick"
     )
     parser.add_argument(
         "--only",
@@ -39,18 +37,14 @@ def parse_args(argv=None):
     parser.add_argument(
         "--skip", nargs="+", metavar="SCRIPT", help="leave these scripts out"
     )
-    parser.add_argument(
-        "--dry-run", action="store_true", help="list the commands and stop"
-    )
-    parser.add_argument(
+    cli.add_flag(parser, "--dry-run", "list the commands and stop")
+    cli.add_flag(
+        parser,
         "--keep-going",
-        action="store_true",
-        help="go on after a script fails (default: stop at the first failure)",
+        "go on after a script fails (default: stop at the first failure)",
     )
-    parser.add_argument(
-        "--tally",
-        action="store_true",
-        help="run nothing; add up the wall times recorded in the committed results",
+    cli.add_flag(
+        parser, "--tally", "run nothing; add up the wall times of the committed results"
     )
     cli.add_results_dir_argument(
         parser, "with --tally: where run_all/recorded.json goes (default: runs)"
@@ -58,9 +52,5 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
-    cli.launch("tfcnn.site.run_all", parse_args(argv))
-
-
 if __name__ == "__main__":
-    main()
+    cli.launch("tfcnn.site.run_all", parse_args())

@@ -21,18 +21,15 @@ def parse_args(argv=None):
         type=cli.existing_file,
         help="notebooks to run (default: every docs/notebooks/*.ipynb)",
     )
-    parser.add_argument(
+    cli.add_option(
+        parser,
         "--timeout",
-        type=cli.positive_int,
-        default=600,
-        help="seconds one cell may take before the run fails (default: 600)",
+        cli.positive_int,
+        600,
+        "seconds one cell may take before the run fails",
     )
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
-    cli.launch("tfcnn.site.notebooks", parse_args(argv))
-
-
 if __name__ == "__main__":
-    main()
+    cli.launch("tfcnn.site.notebooks", parse_args())

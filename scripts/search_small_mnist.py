@@ -33,7 +33,6 @@ def parse_args(argv=None):
     parser.add_argument(
         "--candidates",
         nargs="+",
-        default=None,
         help="only these candidate names (default: all of the family)",
     )
     cli.add_resume_arguments(parser)
@@ -41,9 +40,5 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
-    cli.launch("tfcnn.answers.set_c.c3_small_networks", parse_args(argv))
-
-
 if __name__ == "__main__":
-    main()
+    cli.launch("tfcnn.answers.set_c.c3_small_networks", parse_args())

@@ -18,25 +18,17 @@ from tfcnn import cli
 
 def parse_args(argv=None):
     parser = cli.new_parser(__doc__)
-    parser.add_argument(
+    cli.add_option(
+        parser,
         "--fashion-index",
-        type=cli.non_negative_int,
-        default=0,
-        help="which Fashion-MNIST test image to filter (default: 0)",
+        cli.non_negative_int,
+        0,
+        "which Fashion-MNIST test image to filter",
     )
-    parser.add_argument(
-        "--seed",
-        type=cli.non_negative_int,
-        default=0,
-        help="seed (nothing here is random; default: 0)",
-    )
+    cli.add_option(parser, "--seed", cli.non_negative_int, 0, "nothing here is random")
     cli.add_output_arguments(parser, "write under runs/quick, not docs/results")
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
-    cli.launch("tfcnn.answers.set_a.a1_a2_convolution", parse_args(argv))
-
-
 if __name__ == "__main__":
-    main()
+    cli.launch("tfcnn.answers.set_a.a1_a2_convolution", parse_args())

@@ -21,24 +21,20 @@ def parse_args(argv=None):
     parser.add_argument(
         "--filters",
         nargs="+",
-        default=None,
         help="filters to apply: names (prewitt_vertical, prewitt_horizontal, "
         "sobel_vertical, sobel_horizontal) or square matrices written row by "
         "row, e.g. '1,0,-1;1,0,-1;1,0,-1' (default: all four edge detectors)",
     )
-    parser.add_argument(
+    cli.add_option(
+        parser,
         "--seed",
-        type=cli.non_negative_int,
-        default=0,
-        help="seed of the random equivariance check (default: 0)",
+        cli.non_negative_int,
+        0,
+        "seed of the random equivariance check",
     )
     cli.add_output_arguments(parser, "a small size grid, written under runs/quick")
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
-    cli.launch("tfcnn.answers.set_b.b2_1_convolutions", parse_args(argv))
-
-
 if __name__ == "__main__":
-    main()
+    cli.launch("tfcnn.answers.set_b.b2_1_convolutions", parse_args())

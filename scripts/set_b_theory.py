@@ -20,27 +20,15 @@ from tfcnn import cli
 
 def parse_args(argv=None):
     parser = cli.new_parser(__doc__)
-    parser.add_argument(
-        "--seed",
-        type=cli.non_negative_int,
-        default=0,
-        help="seed of all random inputs (default: 0)",
+    cli.add_option(
+        parser, "--seed", cli.non_negative_int, 0, "seed of all random inputs"
     )
-    parser.add_argument(
-        "--trials",
-        type=cli.positive_int,
-        default=200,
-        help="random softmax draws (default: 200)",
-    )
+    cli.add_option(parser, "--trials", cli.positive_int, 200, "random softmax draws")
     cli.add_output_arguments(
         parser, "20 trials and a small grid, written under runs/quick"
     )
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
-    cli.launch("tfcnn.answers.set_b.b2_2_b2_3_b2_5_theory", parse_args(argv))
-
-
 if __name__ == "__main__":
-    main()
+    cli.launch("tfcnn.answers.set_b.b2_2_b2_3_b2_5_theory", parse_args())

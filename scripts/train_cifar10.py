@@ -21,27 +21,38 @@ back, and the seed that was killed continues from its last epoch's checkpoint.
 
 from tfcnn import cli
 
+PRECISIONS = ["auto", "mixed_bfloat16", "float32"]
+
 
 def parse_args(argv=None):
     parser = cli.new_parser(__doc__)
-    add = parser.add_argument
-    # fmt: off
-    add("--separable", action="store_true", help="depthwise separable 3x3 convs (B2.5)")
-    add("--seeds", type=cli.non_negative_int, nargs="+", default=[0],
-        help="seeds, one run each (default: 0)")
-    add("--seed", type=cli.non_negative_int, default=None,
-        help="a single seed (same as --seeds S)")
-    add("--epochs", type=cli.positive_int, default=8, help="epochs (default: 8)")
-    add("--widths", type=cli.positive_int, nargs=3, default=[48, 192, 192],
-        help="filters of the three blocks (default: 48 192 192)")
-    add("--batch-size", type=cli.positive_int, default=512,
-        help="images per step (default: 512)")
-    add("--precision", choices=["auto", "mixed_bfloat16", "float32"], default="auto",
-        help="Keras dtype policy; auto (the default) takes mixed_bfloat16 on a CPU "
-        "with AMX matrix units, where it is faster, and float32 elsewhere")
-    add("--time-budget", type=cli.positive_float, default=20.0,
-        help="minutes of training after which a run stops, marked cut short (default: 20)")
-    # fmt: on
+    cli.add_flag(parser, "--separable", "depthwise separable 3x3 convs (B2.5)")
+    cli.add_option(
+        parser, "--seeds", cli.non_negative_int, [0], "seeds, one run each", nargs="+"
+    )
+    parser.add_argument(
+        "--seed", type=cli.non_negative_int, help="a single seed (same as --seeds S)"
+    )
+    cli.add_option(parser, "--epochs", cli.positive_int, 8, "epochs")
+    cli.add_option(
+        parser, "--widths", cli.positive_int, [48, 192, 192], "block filters", nargs=3
+    )
+    cli.add_option(parser, "--batch-size", cli.positive_int, 512, "images per step")
+    cli.add_choice(
+        parser,
+        "--precision",
+        PRECISIONS,
+        "auto",
+        "Keras dtype policy; auto takes mixed_bfloat16 on a CPU with AMX matrix "
+        "units, where it is faster, and float32 elsewhere",
+    )
+    cli.add_option(
+        parser,
+        "--time-budget",
+        cli.positive_float,
+        20.0,
+        "minutes of training after which a run stops, marked cut short",
+    )
     cli.add_threads_argument(parser)
     cli.add_distribute_argument(parser)
     cli.add_output_arguments(
@@ -51,9 +62,5 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
-    cli.launch("tfcnn.answers.set_b.b2_4_b2_5_cifar", parse_args(argv))
-
-
 if __name__ == "__main__":
-    main()
+    cli.launch("tfcnn.answers.set_b.b2_4_b2_5_cifar", parse_args())

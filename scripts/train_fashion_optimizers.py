@@ -23,38 +23,31 @@ from tfcnn import cli
 
 def parse_args(argv=None):
     parser = cli.script_parser(__doc__, threads=1)
-    parser.add_argument(
-        "--epochs",
-        type=cli.positive_int,
-        default=10,
-        help="epochs per run (default: 10)",
-    )
-    parser.add_argument(
+    cli.add_option(parser, "--epochs", cli.positive_int, 10, "epochs per run")
+    cli.add_option(
+        parser,
         "--batch-sizes",
-        type=cli.positive_int,
+        cli.positive_int,
+        [32, 1000, 10_000],
+        "batch sizes, trained in this order",
         nargs="+",
-        default=[32, 1000, 10_000],
-        help="batch sizes, trained in this order (default: 32 1000 10000)",
     )
-    parser.add_argument(
+    cli.add_choice(
+        parser,
         "--lr-scaling",
-        choices=["none", "sqrt", "linear"],
-        default="none",
-        help="scale each optimiser's batch-32 learning rate by sqrt(B/32) or B/32 "
-        "(default: none, the same rate at every batch size)",
+        ["none", "sqrt", "linear"],
+        "none",
+        "scale each optimiser's batch-32 learning rate by sqrt(B/32) or B/32; "
+        "none: the same rate at every batch size",
     )
-    parser.add_argument(
+    cli.add_flag(
+        parser,
         "--summarise-only",
-        action="store_true",
-        help="only rebuild the summary and figures from runs already written",
+        "only rebuild the summary and figures from runs already written",
     )
     cli.add_distribute_argument(parser)
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
-    cli.launch("tfcnn.answers.set_a.a6_optimizers", parse_args(argv))
-
-
 if __name__ == "__main__":
-    main()
+    cli.launch("tfcnn.answers.set_a.a6_optimizers", parse_args())

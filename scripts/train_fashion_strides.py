@@ -23,35 +23,28 @@ from tfcnn import cli
 
 def parse_args(argv=None):
     parser = cli.script_parser(__doc__, threads=1)
-    parser.add_argument(
-        "--max-epochs",
-        type=cli.positive_int,
-        default=10,
-        help="epochs of the plain recipe (default: 10)",
+    cli.add_option(
+        parser, "--max-epochs", cli.positive_int, 10, "epochs of the plain recipe"
     )
-    parser.add_argument(
+    cli.add_choice(
+        parser,
         "--stage",
-        choices=["search", "final", "all"],
-        default="all",
-        help="'search': the candidate recipes on one seed; 'final': the plain and "
-        "tuned recipes on every seed and stride, and the summaries; "
-        "'all': both (default: all)",
+        ["search", "final", "all"],
+        "all",
+        "'search': the candidate recipes on one seed; 'final': the plain and "
+        "tuned recipes on every seed and stride, and the summaries; 'all': both",
     )
-    parser.add_argument(
+    cli.add_choice(
+        parser,
         "--recipes",
+        ["plain", "tuned"],
+        ["plain", "tuned"],
+        "recipes of the final stage; 'tuned' needs the search's result",
         nargs="+",
-        choices=["plain", "tuned"],
-        default=["plain", "tuned"],
-        help="recipes of the final stage; 'tuned' needs the search's result "
-        "(default: plain tuned)",
     )
     cli.add_distribute_argument(parser)
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
-    cli.launch("tfcnn.answers.set_a.a3_a4_strides", parse_args(argv))
-
-
 if __name__ == "__main__":
-    main()
+    cli.launch("tfcnn.answers.set_a.a3_a4_strides", parse_args())

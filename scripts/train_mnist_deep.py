@@ -22,27 +22,24 @@ RECORD_EVERY = 500
 
 def parse_args(argv=None):
     parser = cli.new_parser(__doc__)
-    parser.add_argument(
-        "--linear", action="store_true", help="train the linearised network (C2)"
-    )
-    parser.add_argument(
+    cli.add_flag(parser, "--linear", "train the linearised network (C2)")
+    cli.add_choice(
+        parser,
         "--padding",
-        choices=["valid", "same"],
-        default="valid",
-        help="conv padding: Keras' default 'valid' (the sheet's 'defaults') "
-        "or the classic tutorial's 'same' (default: valid)",
+        ["valid", "same"],
+        "valid",
+        "conv padding: Keras' default 'valid' (the sheet's 'defaults') "
+        "or the classic tutorial's 'same'",
     )
-    parser.add_argument(
-        "--seed",
-        type=cli.non_negative_int,
-        default=0,
-        help="seed of weights, split and order (default: 0)",
+    cli.add_option(
+        parser, "--seed", cli.non_negative_int, 0, "seed of weights, split and order"
     )
-    parser.add_argument(
+    cli.add_option(
+        parser,
         "--iterations",
-        type=cli.positive_int,
-        default=20_000,
-        help=f"training steps, a multiple of {RECORD_EVERY} (default: 20000)",
+        cli.positive_int,
+        20_000,
+        f"training steps, a multiple of {RECORD_EVERY}",
     )
     cli.add_threads_argument(parser)
     cli.add_output_arguments(
@@ -56,9 +53,5 @@ def parse_args(argv=None):
     return args
 
 
-def main(argv=None) -> None:
-    cli.launch("tfcnn.answers.set_c.c1_c2_deep", parse_args(argv))
-
-
 if __name__ == "__main__":
-    main()
+    cli.launch("tfcnn.answers.set_c.c1_c2_deep", parse_args())

@@ -24,11 +24,8 @@ from tfcnn import cli
 
 def parse_args(argv=None):
     parser = cli.new_parser(__doc__)
-    parser.add_argument(
-        "--iterations",
-        type=cli.positive_int,
-        default=2000,
-        help="training steps per run (default: 2000)",
+    cli.add_option(
+        parser, "--iterations", cli.positive_int, 2000, "training steps per run"
     )
     cli.add_output_arguments(
         parser, "two variants, 100 iterations, written under runs/quick"
@@ -36,9 +33,5 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
-    cli.launch("tfcnn.answers.set_c.c4_overfitting", parse_args(argv))
-
-
 if __name__ == "__main__":
-    main()
+    cli.launch("tfcnn.answers.set_c.c4_overfitting", parse_args())

@@ -29,9 +29,5 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
-    cli.launch("tfcnn.answers.set_c.c5_pairs", parse_args(argv))
-
-
 if __name__ == "__main__":
-    main()
+    cli.launch("tfcnn.answers.set_c.c5_pairs", parse_args())

@@ -32,31 +32,27 @@ OPTIMIZERS = ("sgd", "momentum", "rmsprop")
 
 def parse_args(argv=None):
     parser = cli.new_parser(__doc__)
-    parser.add_argument(
+    cli.add_choice(
+        parser,
         "--stage",
+        [*STAGES, "all"],
+        ["all"],
+        "stages to run, in the order listed above",
         nargs="+",
-        choices=[*STAGES, "all"],
-        default=["all"],
-        help="stages to run, in the order listed above (default: all)",
     )
     parser.add_argument(
         "--seeds",
         type=cli.non_negative_int,
         nargs="+",
-        default=None,
         help="seeds of weights and shuffling of the final runs (default: 0 1 2)",
     )
     parser.add_argument(
-        "--epochs",
-        type=cli.positive_int,
-        default=None,
-        help="epochs per run (default: 15)",
+        "--epochs", type=cli.positive_int, help="epochs per run (default: 15)"
     )
     parser.add_argument(
         "--optimizers",
         nargs="+",
         choices=OPTIMIZERS,
-        default=None,
         help="train only these in the tune/sheet/tuned stages, to split the work "
         "over two processes; choosing the rates and the summaries need all three "
         "(default: all three)",
@@ -67,9 +63,5 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
-    cli.launch("tfcnn.answers.set_d.d1_d6_stages", parse_args(argv))
-
-
 if __name__ == "__main__":
-    main()
+    cli.launch("tfcnn.answers.set_d.d1_d6_stages", parse_args())

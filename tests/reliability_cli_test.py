@@ -33,9 +33,8 @@ class _Captured(Exception):
 
 
 def script_parser(name) -> argparse.ArgumentParser:
-    """The script's parser, caught as its `parse_args` (or `main`) is about to parse."""
-    module = load_script(name)
-    entry = getattr(module, "parse_args", None) or module.main
+    """The script's parser, caught as its `parse_args` is about to parse."""
+    entry = load_script(name).parse_args
 
     def capture(parser, *args, **kwargs):
         raise _Captured(parser)
@@ -51,8 +50,7 @@ def script_parser(name) -> argparse.ArgumentParser:
 def parse_error(name, argv) -> str:
     """The last line argparse prints when the script refuses `argv`."""
     printed = io.StringIO()
-    module = load_script(name)
-    entry = getattr(module, "parse_args", None) or module.main
+    entry = load_script(name).parse_args
     with contextlib.redirect_stderr(printed), mock.patch.object(sys, "argv", [name]):
         with tf.test.TestCase().assertRaises(SystemExit) as raised:
             entry(argv)

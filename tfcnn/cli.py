@@ -135,6 +135,41 @@ def new_parser(doc: str) -> argparse.ArgumentParser:
     return parser
 
 
+def add_option(parser, name: str, type, default, help: str, **more) -> None:
+    """Adds option `name`, its `--help` line ending in "(default: ...)".
+
+    Args:
+        parser: the script's parser.
+        name: the option, e.g. "--trials".
+        type: the argument type that checks the text (e.g. `positive_int`),
+            or None to keep the text.
+        default: the value without the option. None adds no "(default: ...)",
+            so `help` says what happens without the option.
+        help: what the option sets, for `--help`.
+        **more: further keywords of `add_argument` (`nargs`, `metavar`, ...).
+    """
+    if default is not None:
+        help = f"{help} (default: {_words(default)})"
+    parser.add_argument(name, type=type, default=default, help=help, **more)
+
+
+def add_choice(parser, name: str, choices: list, default, help: str, **more) -> None:
+    """Adds option `name`, one of `choices` (or several, with `nargs`); see `add_option`."""
+    add_option(parser, name, None, default, help, choices=choices, **more)
+
+
+def add_flag(parser, name: str, help: str) -> None:
+    """Adds the switch `name` (False unless given)."""
+    parser.add_argument(name, action="store_true", help=help)
+
+
+def _words(value) -> str:
+    """A default as `--help` shows it: a list as its items, "0 1 2"."""
+    if isinstance(value, (list, tuple)):
+        return " ".join(str(item) for item in value)
+    return str(value)
+
+
 def script_parser(doc: str, threads: int = 0) -> argparse.ArgumentParser:
     """`new_parser` with `--seeds`, `--seed`, `--threads`, `--quick`, `--results-dir`.
 
