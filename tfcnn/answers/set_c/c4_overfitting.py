@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import time
 from pathlib import Path
 
@@ -29,7 +28,13 @@ from tfcnn.data.augment import with_augmentation
 from tfcnn.models import build_deep
 from tfcnn.plots.curves import plot_curves
 from tfcnn.plots.style import new_figure
-from tfcnn.results import results_dir, save_figure, set_seed, write_result
+from tfcnn.results import (
+    results_dir,
+    save_figure,
+    set_seed,
+    stored_or_trained,
+    write_result,
+)
 from tfcnn.results.summary import describe, load_runs
 
 RESULT_ID = "c4"
@@ -300,45 +305,42 @@ def run_variant(variant, split, config, stage, draw, root) -> dict:
     from tfcnn.data.splits import few_example_split
     from tfcnn.training.fit import train_and_record
 
-    path = root / RESULT_ID / f"{variant.name}_{stage}_draw{draw}.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    val_per_class = config.val_per_class if stage == "sweep" else 0
-    small = few_example_split(split, config.per_class, val_per_class, draw)
-    set_seed(draw)
-    started = time.perf_counter()
-    print(
-        f"{stage} {variant.name} draw {draw}: {len(small.y_train)} images", flush=True
-    )
-    result = train_and_record(
-        variant.build(config.padding),
-        small,
-        iterations=config.iterations,
-        batch_size=config.batch_size,
-        learning_rate=config.learning_rate,
-        record_every=config.record_every,
-        seed=draw,
-        train_eval_size=len(small.y_train),
-        verbose=0,
-    )
-    result["params"] = variant.build(config.padding).count_params()
-    result.update(variant=dataclasses.asdict(variant), stage=stage, draw=draw)
-    final = result["final"]
-    print(
-        f"  train {final['train_accuracy']:.3f} test {final['test_accuracy']:.4f} "
-        f"({time.perf_counter() - started:.0f} s)",
-        flush=True,
-    )
-    write_result(
+    def train() -> dict:
+        val_per_class = config.val_per_class if stage == "sweep" else 0
+        small = few_example_split(split, config.per_class, val_per_class, draw)
+        set_seed(draw)
+        print(
+            f"{stage} {variant.name} draw {draw}: {len(small.y_train)} images",
+            flush=True,
+        )
+        result = train_and_record(
+            variant.build(config.padding),
+            small,
+            iterations=config.iterations,
+            batch_size=config.batch_size,
+            learning_rate=config.learning_rate,
+            record_every=config.record_every,
+            seed=draw,
+            train_eval_size=len(small.y_train),
+            verbose=0,
+        )
+        result["params"] = variant.build(config.padding).count_params()
+        result.update(variant=dataclasses.asdict(variant), stage=stage, draw=draw)
+        return result
+
+    def describe_run(result: dict) -> str:
+        final = result["final"]
+        return f"train {final['train_accuracy']:.3f} test {final['test_accuracy']:.4f}"
+
+    return stored_or_trained(
         RESULT_ID,
-        path.stem,
-        result,
+        f"{variant.name}_{stage}_draw{draw}",
+        train,
+        describe_run,
         config=config,
         seed=draw,
-        wall_seconds=time.perf_counter() - started,
         root=root,
     )
-    return result
 
 
 def sweep_tables(sweep: dict, variants: list) -> dict:
