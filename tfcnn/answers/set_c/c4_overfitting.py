@@ -21,8 +21,6 @@ import dataclasses
 import time
 from pathlib import Path
 
-import numpy as np
-
 from tfcnn import cli
 from tfcnn.data.augment import with_augmentation
 from tfcnn.models import build_deep
@@ -162,13 +160,6 @@ def best_in_series(sweep: dict[str, dict], variants: list) -> dict:
     return best
 
 
-def ratio_curves(histories: list[list[dict]]) -> tuple[np.ndarray, np.ndarray]:
-    """`(iterations, ratio[run, record])` of test/train accuracy."""
-    rows = [with_ratio(h) for h in histories]
-    xs = np.array([row["iteration"] for row in rows[0]], dtype=float)
-    return xs, np.array([[row["test_train_ratio"] for row in h] for h in rows])
-
-
 def plot_full_vs_few(full, few, chosen, chosen_name: str):
     """Train/test accuracy on all data and on 250 images, and their ratio.
 
@@ -184,21 +175,24 @@ def plot_full_vs_few(full, few, chosen, chosen_name: str):
     plot_curves(ax_few, {"250, original": few, f"250, {chosen_name}": chosen})
     ax_few.set_ylim(0.5, 1.01)
     ax_few.set_title("250 training images")
-    for label, histories in [
-        ("all 54,000", full),
-        ("250, original", few),
-        (f"250, {chosen_name}", chosen),
-    ]:
-        xs, ratio = ratio_curves(histories)
-        line = ax_ratio.plot(xs, ratio.mean(axis=0), label=label)[0]
-        ax_ratio.fill_between(
-            xs, ratio.min(axis=0), ratio.max(axis=0), color=line.get_color(), alpha=0.15
-        )
+    ratios = {
+        label: [with_ratio(h) for h in histories]
+        for label, histories in [
+            ("all 54,000", full),
+            ("250, original", few),
+            (f"250, {chosen_name}", chosen),
+        ]
+    }
+    plot_curves(
+        ax_ratio,
+        ratios,
+        keys=("test_train_ratio",),
+        ylabel="test accuracy / train accuracy",
+        label_keys=False,
+    )
     ax_ratio.set_xscale("log")
     ax_ratio.set_xlabel("iteration (log scale)")
-    ax_ratio.set_ylabel("test accuracy / train accuracy")
     ax_ratio.set_title("generalisation ratio")
-    ax_ratio.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
