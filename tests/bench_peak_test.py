@@ -9,11 +9,11 @@ import tensorflow as tf
 
 from tfcnn.bench.peak import (
     clock_ghz,
-    cpu_flags,
     fp32_peak,
     measure_fma_rate,
     vector_bits,
 )
+from tfcnn.results import cpu_flags
 
 CPUINFO = """processor\t: 0
 model name\t: Some CPU

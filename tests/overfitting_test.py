@@ -7,6 +7,7 @@ from tfcnn.answers.set_c.c4_overfitting import (
     Variant,
     best_in_series,
     choose_variant,
+    plot_full_vs_few,
     series,
     study_variants,
     variant_summary,
@@ -138,3 +139,28 @@ class SeriesTest(tf.test.TestCase):
         self.assertEqual(best["test_train_ratio"]["keep_probability"], 0.3)
         self.assertAllClose(best["test_train_ratio"]["mean"], 0.95)
         self.assertNotIn("augmented", best_in_series(sweep, variants))
+
+
+class PlotTest(tf.test.TestCase):
+    def test_ratio_panel_has_one_mean_line_per_group_named_by_group(self):
+        def runs(n, scale):
+            return [
+                [
+                    {
+                        "iteration": 50 * (i + 1),
+                        "train_accuracy": 1.0,
+                        "test_accuracy": scale * (i + 1) / 4 + 0.01 * k,
+                    }
+                    for i in range(4)
+                ]
+                for k in range(n)
+            ]
+
+        full, few, chosen = runs(3, 0.9), runs(2, 0.5), runs(2, 0.6)
+        ratio_ax = plot_full_vs_few(full, few, chosen, "f8-16_u64_keep50").axes[2]
+        handles, labels = ratio_ax.get_legend_handles_labels()
+        self.assertEqual(
+            labels, ["all 54,000", "250, original", "250, f8-16_u64_keep50"]
+        )
+        self.assertAllClose(handles[0].get_ydata(), 0.9 * np.arange(1, 5) / 4 + 0.01)
+        self.assertEqual(ratio_ax.get_xscale(), "log")

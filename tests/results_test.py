@@ -76,6 +76,32 @@ class ResultsTest(tf.test.TestCase):
         with self.assertRaisesRegex(FileNotFoundError, "run the script"):
             results.read_result("nope", "run", root=self.root)
 
+    def test_stored_or_trained_trains_once_then_reads_back(self):
+        calls = []
+
+        def train():
+            calls.append(1)
+            return {"acc": 0.5}
+
+        def run():
+            return results.stored_or_trained(
+                "x1",
+                "run",
+                train,
+                lambda r: f"acc {r['acc']}",
+                config=_Config(),
+                seed=3,
+                root=self.root,
+            )
+
+        self.assertEqual(run(), {"acc": 0.5})
+        stored = run()
+        self.assertLen(calls, 1)
+        self.assertEqual(stored["acc"], 0.5)
+        self.assertEqual(stored["meta"]["seed"], 3)
+        self.assertEqual(stored["meta"]["config"], {"lr": 0.1})
+        self.assertGreaterEqual(stored["meta"]["wall_seconds"], 0)
+
 
 class SummaryTest(tf.test.TestCase):
     def test_describe_adds_the_range_to_mean_std_in_a_fixed_order(self):

@@ -32,6 +32,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from tfcnn.results import cpu_flags
+
 ASSUMED_FMA_UNITS = 2
 
 # Independent accumulator chains hide the FMA latency (4 cycles) on two ports.
@@ -91,23 +93,6 @@ double fma_flops_per_second(long iterations) {
   return (double)CHAINS * LANES * 2 * iterations / thread_seconds(t0, t1);
 }
 """
-
-
-def cpu_flags(cpuinfo: str | None = None) -> set[str]:
-    """The feature flags of the first CPU in /proc/cpuinfo (empty if unreadable).
-
-    Args:
-        cpuinfo: the text of /proc/cpuinfo; None reads the file. Defaults to None.
-    """
-    if cpuinfo is None:
-        try:
-            cpuinfo = Path("/proc/cpuinfo").read_text()
-        except OSError:
-            return set()
-    for line in cpuinfo.splitlines():
-        if line.startswith("flags"):
-            return set(line.split(":", 1)[1].split())
-    return set()
 
 
 def vector_bits(flags: set[str]) -> int:

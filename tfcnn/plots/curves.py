@@ -22,6 +22,7 @@ def plot_curves(
     ylabel="accuracy",
     ylim=None,
     first_color: int = 0,
+    label_keys: bool = True,
 ) -> None:
     """Plots the seed-mean of each `key` for each labelled group of runs.
 
@@ -35,6 +36,8 @@ def plot_curves(
         ylim: optional y limits.
         first_color: the matplotlib colour cycle index ("C<n>") of the first
             group; the next groups take the following ones. Defaults to 0.
+        label_keys: label each line "<group>: <key>, <n> seeds"; False labels
+            it with the group alone (for a single key). Defaults to True.
     """
     styles = ["-", "--", ":", "-."]
     for color_index, (label, histories) in enumerate(runs.items()):
@@ -48,7 +51,7 @@ def plot_curves(
                 values.mean(axis=0),
                 style,
                 color=color,
-                label=f"{label}: {name}{seeds}",
+                label=f"{label}: {name}{seeds}" if label_keys else label,
             )
             if len(histories) > 1:
                 ax.fill_between(

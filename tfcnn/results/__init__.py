@@ -17,6 +17,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -229,6 +230,51 @@ def read_result(result_id: str, name: str, root: Path | None = None) -> dict:
             "(see docs/reproduce.md)."
         )
     return json.loads(path.read_text())
+
+
+def stored_or_trained(
+    result_id: str,
+    name: str,
+    train,
+    describe,
+    *,
+    config=None,
+    seed=None,
+    root: Path | None = None,
+) -> dict:
+    """The stored result `<root>/<result_id>/<name>.json`, or one trained now and written.
+
+    A written result is read back as it is (with its `meta`). Otherwise
+    `train()` is called, a line `  <describe(result)> (<seconds> s)` is
+    printed and the result is written by `write_result` with the time
+    `train()` took as its wall time.
+
+    Args:
+        result_id: the question or experiment id, e.g. "c4".
+        name: the file name without `.json`.
+        train: called without arguments; returns the result's data.
+        describe: the result -> the text of the line printed after training.
+        config: the experiment's configuration, stored with the result.
+        seed: the seed of the run.
+        root: the results folder. Defaults to `results_dir()`.
+    """
+    path = Path(root or results_dir()) / result_id / f"{name}.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    started = time.perf_counter()
+    result = train()
+    seconds = time.perf_counter() - started
+    print(f"  {describe(result)} ({seconds:.0f} s)", flush=True)
+    write_result(
+        result_id,
+        name,
+        result,
+        config=config,
+        seed=seed,
+        wall_seconds=seconds,
+        root=root,
+    )
+    return result
 
 
 def save_figure(fig, result_id: str, name: str, root: Path | None = None) -> Path:

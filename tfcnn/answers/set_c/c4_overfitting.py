@@ -18,18 +18,21 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import time
 from pathlib import Path
-
-import numpy as np
 
 from tfcnn import cli
 from tfcnn.data.augment import with_augmentation
 from tfcnn.models import build_deep
 from tfcnn.plots.curves import plot_curves
 from tfcnn.plots.style import new_figure
-from tfcnn.results import results_dir, save_figure, set_seed, write_result
+from tfcnn.results import (
+    results_dir,
+    save_figure,
+    set_seed,
+    stored_or_trained,
+    write_result,
+)
 from tfcnn.results.summary import describe, load_runs
 
 RESULT_ID = "c4"
@@ -157,13 +160,6 @@ def best_in_series(sweep: dict[str, dict], variants: list) -> dict:
     return best
 
 
-def ratio_curves(histories: list[list[dict]]) -> tuple[np.ndarray, np.ndarray]:
-    """`(iterations, ratio[run, record])` of test/train accuracy."""
-    rows = [with_ratio(h) for h in histories]
-    xs = np.array([row["iteration"] for row in rows[0]], dtype=float)
-    return xs, np.array([[row["test_train_ratio"] for row in h] for h in rows])
-
-
 def plot_full_vs_few(full, few, chosen, chosen_name: str):
     """Train/test accuracy on all data and on 250 images, and their ratio.
 
@@ -179,21 +175,24 @@ def plot_full_vs_few(full, few, chosen, chosen_name: str):
     plot_curves(ax_few, {"250, original": few, f"250, {chosen_name}": chosen})
     ax_few.set_ylim(0.5, 1.01)
     ax_few.set_title("250 training images")
-    for label, histories in [
-        ("all 54,000", full),
-        ("250, original", few),
-        (f"250, {chosen_name}", chosen),
-    ]:
-        xs, ratio = ratio_curves(histories)
-        line = ax_ratio.plot(xs, ratio.mean(axis=0), label=label)[0]
-        ax_ratio.fill_between(
-            xs, ratio.min(axis=0), ratio.max(axis=0), color=line.get_color(), alpha=0.15
-        )
+    ratios = {
+        label: [with_ratio(h) for h in histories]
+        for label, histories in [
+            ("all 54,000", full),
+            ("250, original", few),
+            (f"250, {chosen_name}", chosen),
+        ]
+    }
+    plot_curves(
+        ax_ratio,
+        ratios,
+        keys=("test_train_ratio",),
+        ylabel="test accuracy / train accuracy",
+        label_keys=False,
+    )
     ax_ratio.set_xscale("log")
     ax_ratio.set_xlabel("iteration (log scale)")
-    ax_ratio.set_ylabel("test accuracy / train accuracy")
     ax_ratio.set_title("generalisation ratio")
-    ax_ratio.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -300,45 +299,42 @@ def run_variant(variant, split, config, stage, draw, root) -> dict:
     from tfcnn.data.splits import few_example_split
     from tfcnn.training.fit import train_and_record
 
-    path = root / RESULT_ID / f"{variant.name}_{stage}_draw{draw}.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    val_per_class = config.val_per_class if stage == "sweep" else 0
-    small = few_example_split(split, config.per_class, val_per_class, draw)
-    set_seed(draw)
-    started = time.perf_counter()
-    print(
-        f"{stage} {variant.name} draw {draw}: {len(small.y_train)} images", flush=True
-    )
-    result = train_and_record(
-        variant.build(config.padding),
-        small,
-        iterations=config.iterations,
-        batch_size=config.batch_size,
-        learning_rate=config.learning_rate,
-        record_every=config.record_every,
-        seed=draw,
-        train_eval_size=len(small.y_train),
-        verbose=0,
-    )
-    result["params"] = variant.build(config.padding).count_params()
-    result.update(variant=dataclasses.asdict(variant), stage=stage, draw=draw)
-    final = result["final"]
-    print(
-        f"  train {final['train_accuracy']:.3f} test {final['test_accuracy']:.4f} "
-        f"({time.perf_counter() - started:.0f} s)",
-        flush=True,
-    )
-    write_result(
+    def train() -> dict:
+        val_per_class = config.val_per_class if stage == "sweep" else 0
+        small = few_example_split(split, config.per_class, val_per_class, draw)
+        set_seed(draw)
+        print(
+            f"{stage} {variant.name} draw {draw}: {len(small.y_train)} images",
+            flush=True,
+        )
+        result = train_and_record(
+            variant.build(config.padding),
+            small,
+            iterations=config.iterations,
+            batch_size=config.batch_size,
+            learning_rate=config.learning_rate,
+            record_every=config.record_every,
+            seed=draw,
+            train_eval_size=len(small.y_train),
+            verbose=0,
+        )
+        result["params"] = variant.build(config.padding).count_params()
+        result.update(variant=dataclasses.asdict(variant), stage=stage, draw=draw)
+        return result
+
+    def describe_run(result: dict) -> str:
+        final = result["final"]
+        return f"train {final['train_accuracy']:.3f} test {final['test_accuracy']:.4f}"
+
+    return stored_or_trained(
         RESULT_ID,
-        path.stem,
-        result,
+        f"{variant.name}_{stage}_draw{draw}",
+        train,
+        describe_run,
         config=config,
         seed=draw,
-        wall_seconds=time.perf_counter() - started,
         root=root,
     )
-    return result
 
 
 def sweep_tables(sweep: dict, variants: list) -> dict:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import time
 from pathlib import Path
 
@@ -35,7 +34,7 @@ from tfcnn.analysis.sums import (
 from tfcnn.models.pairs import HEADS, build_pair_net
 from tfcnn.plots.curves import plot_curves
 from tfcnn.plots.style import new_figure
-from tfcnn.results import save_figure, set_seed, write_result
+from tfcnn.results import save_figure, set_seed, stored_or_trained, write_result
 from tfcnn.results.summary import describe
 
 RESULT_ID = "c5"
@@ -108,61 +107,53 @@ def train_pair_head(
     from tfcnn.training.fit import train_and_record
     from tfcnn.training.metrics import pair_metrics
 
-    name = f"{head}_n{n_train}_it{iterations}_seed{seed}"
-    path = root / RESULT_ID / f"{name}.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    pairs = make_pair_split(
-        split_digits, n_train, config.val_pairs, config.test_pairs, seed
-    )
-    if head == "sum":
-        pairs = dataclasses.replace(
-            pairs,
-            y_train=pairs.y_train.sum(1),
-            y_val=pairs.y_val.sum(1),
-            y_test=pairs.y_test.sum(1),
-            class_names=tuple(range(19)),
+    def train() -> dict:
+        pairs = make_pair_split(
+            split_digits, n_train, config.val_pairs, config.test_pairs, seed
         )
-    set_seed(seed)
-    model = build_pair_net(
-        head, config.filters, config.dense_units, dropout_rate=config.dropout_rate
-    )
-    print(
-        f"{name}: {model.count_params():,} parameters, {iterations} iterations",
-        flush=True,
-    )
-    started = time.perf_counter()
-    result = train_and_record(
-        model,
-        pairs,
-        iterations=iterations,
-        batch_size=config.batch_size,
-        learning_rate=config.learning_rate,
-        cosine_decay=True,
-        record_every=config.record_every,
-        seed=seed,
-        evaluate_fn=pair_metrics,
-        verbose=0,
-    )
-    logits = model.predict(pairs.x_test, batch_size=1000, verbose=0)
-    result["test_predictions"] = logits.argmax(-1).tolist()
-    final = result["final"]
-    print(
-        f"  test sum accuracy {final['test_sum_accuracy']:.4f} "
-        f"({time.perf_counter() - started:.0f} s)",
-        flush=True,
-    )
-    result.update(head=head, train_pairs=n_train, iterations=iterations)
-    write_result(
+        if head == "sum":
+            pairs = dataclasses.replace(
+                pairs,
+                y_train=pairs.y_train.sum(1),
+                y_val=pairs.y_val.sum(1),
+                y_test=pairs.y_test.sum(1),
+                class_names=tuple(range(19)),
+            )
+        set_seed(seed)
+        model = build_pair_net(
+            head, config.filters, config.dense_units, dropout_rate=config.dropout_rate
+        )
+        print(
+            f"{name}: {model.count_params():,} parameters, {iterations} iterations",
+            flush=True,
+        )
+        result = train_and_record(
+            model,
+            pairs,
+            iterations=iterations,
+            batch_size=config.batch_size,
+            learning_rate=config.learning_rate,
+            cosine_decay=True,
+            record_every=config.record_every,
+            seed=seed,
+            evaluate_fn=pair_metrics,
+            verbose=0,
+        )
+        logits = model.predict(pairs.x_test, batch_size=1000, verbose=0)
+        result["test_predictions"] = logits.argmax(-1).tolist()
+        result.update(head=head, train_pairs=n_train, iterations=iterations)
+        return result
+
+    name = f"{head}_n{n_train}_it{iterations}_seed{seed}"
+    return stored_or_trained(
         RESULT_ID,
         name,
-        result,
+        train,
+        lambda r: f"test sum accuracy {r['final']['test_sum_accuracy']:.4f}",
         config=config,
         seed=seed,
-        wall_seconds=time.perf_counter() - started,
         root=root,
     )
-    return result
 
 
 def pair_summary_table(runs: dict) -> dict:
