@@ -173,8 +173,11 @@ class SiteTest(tf.test.TestCase):
             site.format_value({"mean": 0.015, "std": 0.002, "n": 3}, ".1pp"),
             "1.5 ± 0.2 points (n = 3)",
         )
-        table = site.markdown_table({"columns": ["n"], "rows": [[18432], [True]]})
-        self.assertIn("| 18,432 |\n| yes |", table)
+        table = site.markdown_table(
+            {"columns": ["n"], "rows": [[18432], [True], ["XLA (jit_compile=True)"]]}
+        )
+        self.assertIn("| 18,432 |\n| yes |\n| XLA (`jit_compile=True`) |", table)
+        self.assertEqual(site.as_cell("a `x=1` b"), "a `x=1` b")
 
     def test_indented_table_stays_indented(self):
         out = site.render('=== "tab"\n\n    {{ table c9/s }}\n', self.root)

@@ -82,13 +82,25 @@ def _escape_pipes(text) -> str:
     return str(text).replace("|", "\\|")
 
 
+# A keyword argument written in a result's text, such as `jit_compile=True`.
+KEYWORD_ARGUMENT = re.compile(r"(?<![`\w])([A-Za-z_]\w*=[\w.]+)(?![`\w])")
+
+
+def as_cell(value) -> str:
+    """One table cell: the value formatted, keyword arguments shown as code."""
+    text = format_value(value)
+    if isinstance(value, str):
+        text = KEYWORD_ARGUMENT.sub(r"`\1`", text)
+    return _escape_pipes(text)
+
+
 def markdown_table(table: dict) -> str:
     """`{"columns": [...], "rows": [[...], ...]}` as a Markdown table."""
     columns = table["columns"]
     header = " | ".join(_escape_pipes(column) for column in columns)
     lines = ["| " + header + " |", "|" + "---|" * len(columns)]
     for row in table["rows"]:
-        cells = " | ".join(_escape_pipes(format_value(cell)) for cell in row)
+        cells = " | ".join(as_cell(cell) for cell in row)
         lines.append("| " + cells + " |")
     return "\n".join(lines)
 
