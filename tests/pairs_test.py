@@ -147,10 +147,11 @@ class PairNetTest(tf.test.TestCase):
             build_pair_net("product")
 
 
-def fake_pair_run(head, n, iterations, test_sum, digit=0.9):
+def fake_pair_run(head, n, iterations, test_sum, digit=0.9, val_sum=0.5):
     """A stored C5 run with only the fields its summary reads."""
     final = {
         "train_sum_accuracy": 1.0,
+        "val_sum_accuracy": val_sum,
         "test_sum_accuracy": test_sum,
         "train_loss": 0.1,
         "test_loss": 0.2,
@@ -178,26 +179,42 @@ class PairSummaryTest(tf.test.TestCase):
             train_pairs=(10, 20, 20),
             iterations=(5, 5, 9),
             seeds=(0,),
-            target_sum_head=0.8,
-            target_digits_head=0.95,
         )
         self.all_runs = {
             ("sum", 10, 5): [fake_pair_run("sum", 10, 5, 0.5)],
             ("digits", 10, 5): [fake_pair_run("digits", 10, 5, 0.6)],
-            ("sum", 20, 5): [fake_pair_run("sum", 20, 5, 0.1)],
-            ("digits", 20, 5): [fake_pair_run("digits", 20, 5, 0.1)],
-            ("sum", 20, 9): [fake_pair_run("sum", 20, 9, 0.9)],
-            ("digits", 20, 9): [fake_pair_run("digits", 20, 9, 0.8)],
+            # The sum head's longer schedule is better on test, worse on
+            # validation: validation alone must choose.
+            ("sum", 20, 5): [fake_pair_run("sum", 20, 5, 0.1, val_sum=0.7)],
+            ("digits", 20, 5): [fake_pair_run("digits", 20, 5, 0.1, val_sum=0.4)],
+            ("sum", 20, 9): [fake_pair_run("sum", 20, 9, 0.9, val_sum=0.6)],
+            ("digits", 20, 9): [fake_pair_run("digits", 20, 9, 0.8, val_sum=0.9)],
         }
 
-    def test_the_longest_schedule_is_compared(self):
-        from tfcnn.answers.set_c.c5_pairs import compared_runs
+    def test_the_schedule_is_chosen_on_validation_only(self):
+        from tfcnn.answers.set_c.c5_pairs import chosen_schedules, compared_runs
 
         runs = compared_runs(self.all_runs)
         self.assertCountEqual(
             runs, [("sum", 10), ("digits", 10), ("sum", 20), ("digits", 20)]
         )
-        self.assertEqual(runs["sum", 20][0]["iterations"], 9)
+        self.assertEqual(runs["sum", 20][0]["iterations"], 5)
+        self.assertEqual(runs["digits", 20][0]["iterations"], 9)
+        # Changing every test number changes no choice.
+        shuffled = {
+            key: [
+                {
+                    **r,
+                    "final": {
+                        **r["final"],
+                        "test_sum_accuracy": 1 - r["final"]["test_sum_accuracy"],
+                    },
+                }
+                for r in seeds
+            ]
+            for key, seeds in self.all_runs.items()
+        }
+        self.assertEqual(chosen_schedules(shuffled), chosen_schedules(self.all_runs))
 
     def test_summary_gaps_targets_and_lucky_sums(self):
         from tfcnn.answers.set_c.c5_pairs import (
@@ -213,9 +230,10 @@ class PairSummaryTest(tf.test.TestCase):
         }
         self.assertEqual(by_sum["sum", 10], {3: 1.0, 7: 0.0})
         summary = pair_summary(self.all_runs, digits, by_sum, self.config)
-        self.assertAllClose(summary["digits_minus_sum"], {"n10": 0.1, "n20": -0.1})
-        self.assertFalse(summary["digits_win_at_every_size"])
-        self.assertEqual(summary["targets_met"], {"sum": True, "digits": False})
+        self.assertAllClose(summary["digits_minus_sum"], {"n10": 0.1, "n20": 0.7})
+        self.assertTrue(summary["digits_win_at_every_size"])
+        self.assertEqual(summary["chosen_iterations"], {"sum": 5, "digits": 9})
+        self.assertNotIn("targets_met", summary)
         self.assertEqual(summary["right_sum_from_wrong_digits"]["mean"], 1.0)
         self.assertAllClose(
             summary["final"]["digits_n20"]["test_digit_accuracy_squared"]["mean"], 0.81

@@ -57,9 +57,6 @@ class Config:
         dropout_rate: Keras' drop rate before the head. Defaults to 0.25.
         val_pairs: validation pairs. Defaults to 5,000.
         test_pairs: test pairs. Defaults to 10,000.
-        target_sum_head: the sum head's target test sum accuracy at the
-            largest size. Defaults to 0.97.
-        target_digits_head: the digit head's. Defaults to 0.984.
     """
 
     train_pairs: tuple = (1_000, 10_000, 60_000, 60_000)
@@ -73,8 +70,6 @@ class Config:
     dropout_rate: float = 0.25
     val_pairs: int = 5_000
     test_pairs: int = 10_000
-    target_sum_head: float = 0.97  # test sum accuracy, largest training set
-    target_digits_head: float = 0.984
 
     def quick(self) -> Config:
         """The smoke run: 2 sizes (the larger at 2 schedules), 1 seed, 100-150 iterations."""
@@ -233,20 +228,40 @@ def by_sum_table(digits, by_sum: dict, sizes: tuple) -> dict:
     }
 
 
-def compared_runs(all_runs: dict) -> dict:
-    """The compared runs of each (head, size): those of its longest schedule.
+def chosen_schedules(all_runs: dict) -> dict:
+    """The iterations of each (head, size) whose seed-mean final validation
+    sum accuracy is highest (the shorter schedule on a tie); the test pairs
+    play no part.
 
     Args:
         all_runs: (head, pairs, iterations) -> runs, one per seed.
     """
+    best: dict = {}
+    for (head, n, iterations), seeds in sorted(
+        all_runs.items(), key=lambda kv: kv[0][2]
+    ):
+        score = float(np.mean([r["final"]["val_sum_accuracy"] for r in seeds]))
+        if (head, n) not in best or score > best[head, n][1]:
+            best[head, n] = (iterations, score)
+    return {key: iterations for key, (iterations, _) in best.items()}
+
+
+def compared_runs(all_runs: dict) -> dict:
+    """The compared runs of each (head, size): those of its validation-chosen schedule.
+
+    Args:
+        all_runs: (head, pairs, iterations) -> runs, one per seed.
+    """
+    chosen = chosen_schedules(all_runs)
     return {
         (head, n): seeds
-        for (head, n, _), seeds in sorted(all_runs.items(), key=lambda kv: kv[0][2])
+        for (head, n, iterations), seeds in all_runs.items()
+        if chosen[head, n] == iterations
     }
 
 
 def pair_summary(all_runs: dict, test_digits, by_sum: dict, config: Config) -> dict:
-    """C5's summary: final metrics, the heads' gaps, the by-sum table, the targets.
+    """C5's summary: final metrics, the heads' gaps, the by-sum table, the schedules.
 
     Args:
         all_runs: (head, pairs, iterations) -> runs, one per seed.
@@ -275,7 +290,6 @@ def pair_summary(all_runs: dict, test_digits, by_sum: dict, config: Config) -> d
         - final[f"sum_n{n}"]["test_sum_accuracy"]["mean"]
         for n in sizes
     }
-    targets = (("sum", config.target_sum_head), ("digits", config.target_digits_head))
     return {
         "final": final,
         "digits_minus_sum": gaps,
@@ -288,14 +302,15 @@ def pair_summary(all_runs: dict, test_digits, by_sum: dict, config: Config) -> d
         "schedules": {
             f"{head}_it{iterations}": {
                 k: describe(r["final"][k] for r in seeds)
-                for k in ("train_sum_accuracy", "test_sum_accuracy")
+                for k in ("train_sum_accuracy", "val_sum_accuracy", "test_sum_accuracy")
             }
             for (head, n, iterations), seeds in all_runs.items()
             if n == largest
         },
-        "targets_met": {
-            head: final[f"{head}_n{largest}"]["test_sum_accuracy"]["mean"] >= target
-            for head, target in targets
+        "chosen_iterations": {
+            head: iterations
+            for (head, n), iterations in chosen_schedules(all_runs).items()
+            if n == largest
         },
         "table": pair_summary_table(all_runs),
         "largest": largest,
