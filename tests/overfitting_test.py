@@ -117,6 +117,20 @@ class SeriesTest(tf.test.TestCase):
             [v.name for v in members["augmented"]], ["f32-64_u1024_keep50_aug"]
         )
 
+    def test_layers_shrunk_alone_form_their_own_series(self):
+        variants = study_variants(
+            ((32, 64, 1024), (4, 8, 32)), (1.0,), None, (64,), ((8, 16),)
+        )
+        members = series(variants)
+        names = {key: [v.name for v in vs] for key, vs in members.items()}
+        self.assertEqual(names["sizes"], ["f32-64_u1024_keep100", "f4-8_u32_keep100"])
+        self.assertEqual(names["dense"], ["f32-64_u1024_keep100", "f32-64_u64_keep100"])
+        self.assertEqual(
+            names["convs"], ["f32-64_u1024_keep100", "f8-16_u1024_keep100"]
+        )
+        self.assertEqual(names["dropout"], ["f32-64_u1024_keep100"])
+        self.assertEqual(names["augmented"], [])
+
     def test_best_in_series_picks_each_metric_separately(self):
         variants = study_variants(((32, 64, 1024),), (0.3, 0.5, 1.0), None)
 

@@ -86,10 +86,29 @@ class Variant:
         return with_augmentation(model) if self.augment else model
 
 
-def study_variants(sizes, keep_probabilities, augment_keep: float | None) -> list:
-    """The variants: each size without dropout, the original size at each keep
-    probability, and optionally the original size with augmentation."""
+def study_variants(
+    sizes,
+    keep_probabilities,
+    augment_keep: float | None,
+    dense_units=(),
+    conv_filters=(),
+) -> list:
+    """The variants of the study.
+
+    Args:
+        sizes: (filters, filters, dense units) of networks shrunk as a whole,
+            without dropout.
+        keep_probabilities: keep probabilities of the original network.
+        augment_keep: the keep probability of the augmented original network;
+            None for no augmented variant.
+        dense_units: widths of the dense layer alone (original convolutions).
+            Defaults to none.
+        conv_filters: (filters, filters) of the convolutions alone (original
+            dense layer). Defaults to none.
+    """
     variants = [Variant(tuple(s[:2]), s[2]) for s in sizes]
+    variants += [Variant(dense_units=units) for units in dense_units]
+    variants += [Variant(filters=tuple(filters)) for filters in conv_filters]
     variants += [Variant(keep_probability=p) for p in keep_probabilities]
     if augment_keep is not None:
         variants.append(Variant(keep_probability=augment_keep, augment=True))
@@ -130,12 +149,27 @@ def choose_variant(summaries: dict[str, dict]) -> str:
 
 
 def series(variants: list) -> dict[str, list]:
-    """The series of the study: each size without dropout, the original size at
-    each keep probability, and the augmented variants."""
+    """The series of the study, each holding the original network where it fits.
+
+    "sizes": every layer shrunk at once; "dense": the dense layer alone;
+    "convs": the convolutions alone (all three without dropout); "dropout":
+    the original size at each keep probability; "augmented": the augmented
+    variants (not one of the sheet's options, reported apart).
+    """
+    original = Variant()
     plain = [v for v in variants if not v.augment]
+    undropped = [v for v in plain if v.keep_probability == 1.0]
+    same_filters = [v.filters == original.filters for v in undropped]
+    same_units = [v.dense_units == original.dense_units for v in undropped]
     return {
-        "sizes": [v for v in plain if v.keep_probability == 1.0],
-        "dropout": [v for v in plain if v.filters == Variant().filters],
+        "sizes": [v for v, f, u in zip(undropped, same_filters, same_units) if f == u],
+        "dense": [v for v, f in zip(undropped, same_filters) if f],
+        "convs": [v for v, u in zip(undropped, same_units) if u],
+        "dropout": [
+            v
+            for v in plain
+            if v.filters == original.filters and v.dense_units == original.dense_units
+        ],
         "augmented": [v for v in variants if v.augment],
     }
 
@@ -197,44 +231,87 @@ def plot_full_vs_few(full, few, chosen, chosen_name: str):
     return fig
 
 
+SIZE_SERIES = {
+    "sizes": "all layers",
+    "dense": "dense layer only",
+    "convs": "convolutions only",
+}
+
+
 def plot_sweep(sweep: dict, variants: list):
-    """Validation/test accuracy and test/train ratio against size and keep probability."""
+    """Validation/test accuracy and test/train ratio against size and keep probability.
+
+    The left column shows the three ways of shrinking the network (validation
+    accuracy solid with its spread, test accuracy dashed); the right column
+    the dropout series.
+    """
     fig, axes = new_figure(2, 2, width=4.6, height=3.0)
     members = series(variants)
-    panels = [
-        (
-            members["sizes"],
-            lambda v: sweep[v.name]["params"],
-            "parameters (log scale)",
-            True,
-        ),
-        (members["dropout"], lambda v: v.keep_probability, "keep probability", False),
-    ]
-    for column, (chosen, x_of, xlabel, log) in enumerate(panels):
-        chosen = sorted(chosen, key=x_of)
-        xs = [x_of(v) for v in chosen]
-        for key, label in [("val_accuracy", "validation"), ("test_accuracy", "test")]:
-            means = [sweep[v.name][key]["mean"] for v in chosen]
-            stds = [sweep[v.name][key]["std"] for v in chosen]
-            axes[column].errorbar(
-                xs, means, yerr=stds, marker="o", capsize=3, label=label
-            )
-        ratios = [sweep[v.name]["test_train_ratio"] for v in chosen]
-        axes[2 + column].errorbar(
+
+    def params(v):
+        return sweep[v.name]["params"]
+
+    for colour, (key, label) in enumerate(SIZE_SERIES.items()):
+        points = sorted(members[key], key=params)
+        if len(points) < 2:
+            continue
+        xs = [params(v) for v in points]
+        val = [sweep[v.name]["val_accuracy"] for v in points]
+        axes[0].errorbar(
+            xs,
+            [s["mean"] for s in val],
+            yerr=[s["std"] for s in val],
+            marker="o",
+            capsize=3,
+            color=f"C{colour}",
+            label=f"{label}, validation",
+        )
+        axes[0].plot(
+            xs,
+            [sweep[v.name]["test_accuracy"]["mean"] for v in points],
+            linestyle="--",
+            color=f"C{colour}",
+            label=f"{label}, test",
+        )
+        ratios = [sweep[v.name]["test_train_ratio"] for v in points]
+        axes[2].errorbar(
             xs,
             [r["mean"] for r in ratios],
             yerr=[r["std"] for r in ratios],
             marker="o",
             capsize=3,
-            color="C2",
+            color=f"C{colour}",
+            label=label,
         )
+    points = sorted(members["dropout"], key=lambda v: v.keep_probability)
+    xs = [v.keep_probability for v in points]
+    for key, label in [("val_accuracy", "validation"), ("test_accuracy", "test")]:
+        axes[1].errorbar(
+            xs,
+            [sweep[v.name][key]["mean"] for v in points],
+            yerr=[sweep[v.name][key]["std"] for v in points],
+            marker="o",
+            capsize=3,
+            label=label,
+        )
+    ratios = [sweep[v.name]["test_train_ratio"] for v in points]
+    axes[3].errorbar(
+        xs,
+        [r["mean"] for r in ratios],
+        yerr=[r["std"] for r in ratios],
+        marker="o",
+        capsize=3,
+        color="C2",
+    )
+    for column, xlabel in enumerate(["parameters (log scale)", "keep probability"]):
         for ax in (axes[column], axes[2 + column]):
             ax.set_xlabel(xlabel)
-            if log:
-                ax.set_xscale("log")
         axes[column].set_ylabel("accuracy (mean ± std over runs)")
-        axes[column].legend(fontsize=8)
+        axes[column].legend(fontsize=7)
         axes[2 + column].set_ylabel("test / train accuracy")
+    for ax in (axes[0], axes[2]):
+        ax.set_xscale("log")
+    axes[2].legend(fontsize=7)
     axes[0].set_title("shrinking the network (no dropout)")
     axes[1].set_title("dropout on the original network")
     fig.tight_layout()
@@ -254,8 +331,10 @@ class Config:
         batch_size: Defaults to 50.
         learning_rate: Adam's rate. Defaults to 1e-4.
         padding: the conv padding. Defaults to "valid".
-        sizes: (filters, filters, dense units) of the size series, the
-            original first.
+        sizes: (filters, filters, dense units) of the networks shrunk as a
+            whole, the original first.
+        dense_units: widths of the dense layer shrunk alone.
+        conv_filters: (filters, filters) of the convolutions shrunk alone.
         keep_probabilities: the dropout series' keep probabilities.
         augment_keep: the keep probability of the augmented variant.
             Defaults to 0.5.
@@ -270,7 +349,9 @@ class Config:
     learning_rate: float = 1e-4
     padding: str = "valid"
     sizes: tuple = ((32, 64, 1024), (16, 32, 256), (8, 16, 64), (4, 8, 32), (2, 4, 16))
-    keep_probabilities: tuple = (0.3, 0.5, 0.7, 0.9, 1.0)
+    dense_units: tuple = (256, 64, 16)
+    conv_filters: tuple = ((16, 32), (8, 16), (4, 8))
+    keep_probabilities: tuple = (0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
     augment_keep: float = 0.5
 
     def quick(self) -> Config:
@@ -281,6 +362,8 @@ class Config:
             record_every=50,
             draws=(0,),
             sizes=((4, 8, 32),),
+            dense_units=(),
+            conv_filters=(),
             keep_probabilities=(0.5,),
         )
 
@@ -338,7 +421,8 @@ def run_variant(variant, split, config, stage, draw, root) -> dict:
 
 
 def sweep_tables(sweep: dict, variants: list) -> dict:
-    """Page tables: the size series and the dropout series."""
+    """Page tables: the three size series and the dropout series (with the
+    augmented variants)."""
 
     def cells(s):
         return [
@@ -348,17 +432,24 @@ def sweep_tables(sweep: dict, variants: list) -> dict:
 
     head = ["train acc. %", "val. acc. %", "test acc. %", "test / train"]
     members = series(variants)
+    shrunk = [
+        (label, v)
+        for key, label in SIZE_SERIES.items()
+        for v in members[key]
+        if v != Variant() or key == "sizes"
+    ]
     return {
         "sizes": {
-            "columns": ["filters", "dense units", "parameters", *head],
+            "columns": ["shrunk", "filters", "dense units", "parameters", *head],
             "rows": [
                 [
+                    label if v != Variant() else "none (original)",
                     f"{v.filters[0]}, {v.filters[1]}",
                     v.dense_units,
                     f"{sweep[v.name]['params']:,}",
                     *cells(sweep[v.name]),
                 ]
-                for v in members["sizes"]
+                for label, v in shrunk
             ],
         },
         "dropout": {
@@ -392,7 +483,11 @@ def run_overfitting_study(
     started = time.perf_counter()
     split = load_split("mnist", seed=0)
     variants = study_variants(
-        config.sizes, config.keep_probabilities, config.augment_keep
+        config.sizes,
+        config.keep_probabilities,
+        config.augment_keep,
+        config.dense_units,
+        config.conv_filters,
     )
     sweep = {
         v.name: variant_summary(
@@ -400,10 +495,15 @@ def run_overfitting_study(
         )
         for v in variants
     }
-    chosen = choose_variant(sweep)
     by_name = {v.name: v for v in [Variant(), *variants]}
+    # The choice is among the sheet's options (size and dropout); augmentation
+    # is reported apart.
+    chosen = choose_variant(
+        {name: s for name, s in sweep.items() if not by_name[name].augment}
+    )
+    augmented = [v.name for v in variants if v.augment]
     final = {}
-    for name in dict.fromkeys([Variant().name, chosen]):
+    for name in dict.fromkeys([Variant().name, chosen, *augmented]):
         runs = [
             run_variant(by_name[name], split, config, "final", d, root)
             for d in config.draws
@@ -417,6 +517,8 @@ def run_overfitting_study(
         "chosen_variant": dataclasses.asdict(by_name[chosen]),
         "final_original": final[Variant().name]["summary"],
         "final_chosen": final[chosen]["summary"],
+        "final_augmented": {name: final[name]["summary"] for name in augmented},
+        "augmented_labels": {name: by_name[name].label for name in augmented},
         "full_data": variant_summary(full),
         "best": best_in_series(sweep, variants),
         "tables": sweep_tables(sweep, variants),
