@@ -10,7 +10,11 @@ from tfcnn.data.splits import Split
 from tfcnn.results.summary import by_epoch, final_metrics, format_mean_std, mean_std
 from tfcnn.training.fit import train_epochs
 from tfcnn.training.metrics import accuracy_and_loss, best_epoch, predict_probabilities
-from tfcnn.training.timing import epoch_timing, steady_epoch_seconds
+from tfcnn.training.timing import (
+    cumulative_epoch_seconds,
+    epoch_timing,
+    steady_epoch_seconds,
+)
 
 
 def tiny_split(n_train=120, n_val=40, classes=3, seed=0) -> Split:
@@ -181,6 +185,14 @@ class HelpersTest(tf.test.TestCase):
         self.assertIsNone(steady_epoch_seconds({"epoch_seconds": [1.0]}))
         with self.assertRaisesRegex(ValueError, "clock"):
             steady_epoch_seconds(run, "gpu")
+
+    def test_cumulative_epoch_seconds_include_the_first_epoch(self):
+        run = {"epoch_seconds": [9.0, 2.0, 4.0], "epoch_cpu_seconds": [5.0, 1.0, 2.0]}
+        self.assertEqual(cumulative_epoch_seconds(run), [5.0, 6.0, 8.0])
+        self.assertEqual(cumulative_epoch_seconds(run, "wall"), [9.0, 11.0, 15.0])
+        self.assertIsNone(cumulative_epoch_seconds({"epoch_seconds": [1.0]}))
+        with self.assertRaisesRegex(ValueError, "clock"):
+            cumulative_epoch_seconds(run, "gpu")
 
 
 if __name__ == "__main__":

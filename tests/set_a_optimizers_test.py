@@ -14,12 +14,15 @@ from tfcnn.answers.set_a.a6_optimizers import (
     Config,
     activation_megabytes,
     learning_rate,
+    level_key,
     plot_speed,
     plot_sweep_curves,
+    plot_time_to_accuracy,
     read_sweep,
     run_sweep,
     summarise_sweep,
     sweep_run_name,
+    threads_of_runs,
 )
 from tfcnn.data.splits import Split
 
@@ -153,6 +156,128 @@ class SummaryTest(tf.test.TestCase):
     def test_a_group_without_runs_is_an_error(self):
         with self.assertRaisesRegex(FileNotFoundError, "run the sweep"):
             read_sweep(sweep_config(), Path(self.get_temp_dir()) / "empty")
+
+
+def timed_run(val_accuracy, cpu=None, batch=32, seed=0, threads=1):
+    """A made-up run of len(val_accuracy) epochs, with per-epoch CPU seconds or none."""
+    run = made_up_run(0.5, batch=batch)
+    run["history"] = [
+        {**made_up_run(0.5)["history"][0], "epoch": e, "val_accuracy": acc}
+        for e, acc in enumerate(val_accuracy, start=1)
+    ]
+    run["epoch_seconds"] = [20.0] * len(val_accuracy)
+    run["meta"] = {"seed": seed, "config": {"threads": threads}}
+    if cpu is not None:
+        run["epoch_cpu_seconds"] = cpu
+    return run
+
+
+class TimeToAccuracyTest(tf.test.TestCase):
+    """Two seeds, three epochs, levels 80 % and 90 %, worked out by hand."""
+
+    RUNS = {
+        # cumulative CPU: seed 0 10, 15, 20; seed 1 12, 18, 24.
+        # Seed mean 0.71, 0.79, 0.88: 80 % at epoch 3, (20 + 24) / 2 = 22 s.
+        ("sgd", 32): [
+            ([0.70, 0.80, 0.90], [10.0, 5.0, 5.0]),
+            ([0.72, 0.78, 0.86], [12.0, 6.0, 6.0]),
+        ],
+        # Never 80 %, and no CPU time at all.
+        ("sgd", 1000): [([0.5, 0.6, 0.7], None), ([0.5, 0.6, 0.7], None)],
+        # Seed 1 without CPU time: times are seed 0's (11, 16, 21), n = 1.
+        # Seed mean 0.84, 0.905, 0.925: 80 % at epoch 1 (11 s), 90 % at 2 (16 s).
+        ("rmsprop", 32): [
+            ([0.85, 0.91, 0.92], [11.0, 5.0, 5.0]),
+            ([0.83, 0.90, 0.93], None),
+        ],
+        # Seed mean 0.825, 0.845, 0.875: 80 % at epoch 1, 4 s; never 90 %.
+        ("rmsprop", 1000): [
+            ([0.84, 0.85, 0.88], [4.0, 2.0, 2.0]),
+            ([0.81, 0.84, 0.87], [4.0, 2.0, 2.0]),
+        ],
+    }
+
+    def summary(self):
+        root = Path(self.get_temp_dir()) / "timed"
+        folder = root / "a6"
+        folder.mkdir(parents=True, exist_ok=True)
+        for (optimizer, batch), seeds in self.RUNS.items():
+            for seed, (accuracy, cpu) in enumerate(seeds):
+                name = sweep_run_name(optimizer, batch, "none", seed)
+                run = timed_run(accuracy, cpu, batch=batch, seed=seed)
+                (folder / f"{name}.json").write_text(json.dumps(run))
+        config = sweep_config(seeds=(0, 1), time_levels=(0.80, 0.90))
+        summarise_sweep(config, root)
+        return json.loads((folder / "summary_none.json").read_text())
+
+    def test_times_to_each_level_by_hand(self):
+        summary = self.summary()
+        self.assertEqual(summary["threads"], 1)
+        times = summary["time_to_accuracy"]
+        self.assertEqual(times["levels"], [0.8, 0.9])
+        sgd = times["settings"]["sgd_b32"]
+        self.assertEqual(sgd["80"]["epoch"], 3)
+        self.assertAllClose(sgd["80"]["cpu_seconds"]["mean"], 22.0)
+        self.assertEqual(sgd["80"]["updates"], 3 * 32)  # ceil(1000 / 32) per epoch
+        # Each seed: seed 0 at epoch 2 (15 s), seed 1 at epoch 3 (24 s).
+        self.assertEqual(sgd["80"]["seeds"]["0"]["epoch"], 2)
+        self.assertAllClose(sgd["80"]["seeds"]["1"]["cpu_seconds"], 24.0)
+        self.assertAllClose(sgd["80"]["seed_cpu_seconds"]["mean"], 19.5)
+        self.assertAllClose(sgd["80"]["seed_cpu_seconds"]["std"], 9 / np.sqrt(2))
+        # 90 %: seed 0 at epoch 3, seed 1 never, the mean never: no spread.
+        self.assertFalse(sgd["90"]["reached"])
+        self.assertEqual(sgd["90"]["seeds_reaching"], 1)
+        self.assertIsNone(sgd["90"]["seeds"]["1"])
+        self.assertIsNone(sgd["90"]["seed_cpu_seconds"])
+        rmsprop = times["settings"]["rmsprop_b32"]
+        self.assertEqual(rmsprop["90"]["epoch"], 2)
+        self.assertEqual(rmsprop["90"]["cpu_seconds"]["n"], 1)
+        self.assertAllClose(rmsprop["90"]["cpu_seconds"]["mean"], 16.0)
+        self.assertIsNone(rmsprop["90"]["seeds"]["1"]["cpu_seconds"])
+        self.assertEqual(rmsprop["90"]["seed_cpu_seconds"]["n"], 1)
+        self.assertFalse(times["settings"]["sgd_b1000"]["80"]["reached"])
+        fastest = times["fastest"]
+        self.assertEqual(fastest["80"]["setting"], "rmsprop_b1000")
+        self.assertAllClose(fastest["80"]["cpu_seconds"], 4.0)
+        self.assertEqual(fastest["80"]["updates"], 1)
+        self.assertEqual(fastest["80"]["next"]["setting"], "rmsprop_b32")
+        self.assertEqual(fastest["90"]["label"], "RMSProp, batch 32")
+        self.assertIsNone(fastest["90"]["next"])
+        # Updates per CPU second of epochs 2..3: 32 updates in 5 (seed 0), 6 s (seed 1).
+        self.assertAllClose(times["updates_per_cpu_second"]["sgd_b32"], 32 / 5.5)
+        self.assertIsNone(times["updates_per_cpu_second"]["sgd_b1000"])
+        rows = {(r[0], r[1]): r[2:] for r in times["table"]["rows"]}
+        self.assertEqual(rows["SGD", "32"], ["5.8", "22 s (epoch 3)", "not reached"])
+        self.assertEqual(
+            rows["RMSProp", "32"], ["6.4", "11 s (epoch 1)", "16 s (epoch 2)"]
+        )
+        self.assertEqual(
+            rows["SGD", "1,000"], ["not measured", "not reached", "not reached"]
+        )
+        seeds = {(r[0], r[1]): r[2:] for r in times["seeds_table"]["rows"]}
+        self.assertEqual(
+            seeds["SGD", "32"],
+            ["epochs 2, 3: 19.5 ± 6.4 (n = 2)", "epochs 3, –: 1 of 2 seeds"],
+        )
+        self.assertEqual(seeds["RMSProp", "32"][0], "epochs 1, 1: 11.0 (n = 1)")
+        self.assertEqual(
+            times["fastest_table"]["rows"][0],
+            ["80%", "RMSProp, batch 1,000", "4", 1, "1", "RMSProp, batch 32: 11 s"],
+        )
+        fig = plot_time_to_accuracy(
+            times["curves"], ("sgd", "rmsprop"), (32, 1000), times["levels"]
+        )
+        self.assertLen(fig.axes[0].get_lines(), 2 + 3)  # 2 levels, 3 timed settings
+        self.assertEqual(fig.axes[0].get_xscale(), "log")
+
+    def test_level_keys_and_threads(self):
+        self.assertEqual(
+            [level_key(v) for v in (0.8, 0.885, 0.9)], ["80", "88_5", "90"]
+        )
+        runs = {("sgd", 32): [timed_run([0.5]), timed_run([0.5], threads=0)]}
+        self.assertEqual(threads_of_runs(runs), "0, 1")
+        runs["sgd", 32][1]["meta"]["config"]["threads"] = 1
+        self.assertEqual(threads_of_runs(runs), 1)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ def plot_curves(
     ylim=None,
     first_color: int = 0,
     label_keys: bool = True,
+    styles=("-", "--", ":", "-."),
+    **line_kwargs,
 ) -> None:
     """Plots the seed-mean of each `key` for each labelled group of runs.
 
@@ -38,8 +40,10 @@ def plot_curves(
             group; the next groups take the following ones. Defaults to 0.
         label_keys: label each line "<group>: <key>, <n> seeds"; False labels
             it with the group alone (for a single key). Defaults to True.
+        styles: the line style of each key, in order. Defaults to solid,
+            dashed, dotted, dash-dot.
+        **line_kwargs: more arguments of every line (`ax.plot`), e.g. `marker`.
     """
-    styles = ["-", "--", ":", "-."]
     for color_index, (label, histories) in enumerate(runs.items()):
         color = f"C{first_color + color_index}"
         for key, style in zip(keys, styles):
@@ -52,6 +56,7 @@ def plot_curves(
                 style,
                 color=color,
                 label=f"{label}: {name}{seeds}" if label_keys else label,
+                **line_kwargs,
             )
             if len(histories) > 1:
                 ax.fill_between(

@@ -1,4 +1,4 @@
-"""Training time: steady seconds per epoch of recorded runs, and step time on random data."""
+"""Training time: steady and cumulative seconds per epoch of recorded runs, and step time on random data."""
 
 from __future__ import annotations
 
@@ -25,6 +25,23 @@ def steady_epoch_seconds(run: dict, clock: str = "cpu") -> float | None:
     if not seconds:
         return None
     return float(np.mean(seconds[1:] if len(seconds) > 1 else seconds))
+
+
+def cumulative_epoch_seconds(run: dict, clock: str = "cpu") -> list[float] | None:
+    """Training seconds of a `train_epochs` run up to the end of each epoch, epoch 1 included.
+
+    Args:
+        run: the dict returned by `tfcnn.training.fit.train_epochs` (or read
+            back from JSON).
+        clock: "cpu" (`epoch_cpu_seconds`; None if the run has none) or
+            "wall" (`epoch_seconds`). Defaults to "cpu".
+    """
+    if clock not in ("cpu", "wall"):
+        raise ValueError(f"clock must be 'cpu' or 'wall', got {clock!r}.")
+    seconds = run.get("epoch_cpu_seconds" if clock == "cpu" else "epoch_seconds")
+    if not seconds:
+        return None
+    return [float(t) for t in np.cumsum(seconds)]
 
 
 def epoch_timing(runs: list[dict], n_train: int) -> dict:
