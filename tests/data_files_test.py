@@ -59,6 +59,17 @@ class IdxTest(tf.test.TestCase, parameterized.TestCase):
         raw = (self.dir / "labels.idx").read_bytes()
         self.assertEqual(raw, bytes([0, 0, 8, 1, 0, 0, 0, 3, 5, 0, 4]))
 
+    def test_gzip_bytes_do_not_depend_on_time_or_name(self):
+        labels = np.array([5, 0, 4], dtype=np.uint8)
+        write_idx(self.dir / "one.idx.gz", labels)
+        with mock.patch("time.time", return_value=1e9):
+            write_idx(self.dir / "two.idx.gz", labels)
+        first = (self.dir / "one.idx.gz").read_bytes()
+        self.assertEqual(first, (self.dir / "two.idx.gz").read_bytes())
+        self.assertEqual(
+            gzip.decompress(first), bytes([0, 0, 8, 1, 0, 0, 0, 3, 5, 0, 4])
+        )
+
     def test_bad_magic_names_the_file(self):
         path = self.dir / "bad.idx"
         path.write_bytes(b"\x12\x34\x08\x01" + bytes(8))

@@ -69,7 +69,11 @@ def read_idx(path: str | Path) -> np.ndarray:
 
 
 def write_idx(path: str | Path, array: np.ndarray) -> None:
-    """Writes `array` as an IDX file (gzip-compressed when `path` ends in `.gz`)."""
+    """Writes `array` as an IDX file (gzip-compressed when `path` ends in `.gz`).
+
+    The same array always gives the same bytes (the gzip header holds no time),
+    so checksums of written files are reproducible.
+    """
     path = Path(path)
     array = np.asarray(array)
     code = _CODES.get(array.dtype)
@@ -80,6 +84,6 @@ def write_idx(path: str | Path, array: np.ndarray) -> None:
     header = bytes([0, 0, code, array.ndim])
     header += b"".join(int(n).to_bytes(4, "big") for n in array.shape)
     payload = header + array.astype(_DTYPES[code]).tobytes()
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "wb") as handle:
-        handle.write(payload)
+    if path.suffix == ".gz":
+        payload = gzip.compress(payload, mtime=0)
+    path.write_bytes(payload)
