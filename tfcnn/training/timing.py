@@ -10,6 +10,13 @@ from tfcnn.results.summary import mean_std
 from tfcnn.training.fit import compile_classifier
 
 
+def _epoch_seconds(run: dict, clock: str) -> list | None:
+    """The per-epoch training seconds of a run on `clock` ("cpu" or "wall")."""
+    if clock not in ("cpu", "wall"):
+        raise ValueError(f"clock must be 'cpu' or 'wall', got {clock!r}.")
+    return run.get("epoch_cpu_seconds" if clock == "cpu" else "epoch_seconds")
+
+
 def steady_epoch_seconds(run: dict, clock: str = "cpu") -> float | None:
     """Mean training seconds of epochs 2..E of a `train_epochs` run (epoch 1 also traces).
 
@@ -19,9 +26,7 @@ def steady_epoch_seconds(run: dict, clock: str = "cpu") -> float | None:
         clock: "cpu" (`epoch_cpu_seconds`; None if the run has none) or
             "wall" (`epoch_seconds`). Defaults to "cpu".
     """
-    if clock not in ("cpu", "wall"):
-        raise ValueError(f"clock must be 'cpu' or 'wall', got {clock!r}.")
-    seconds = run.get("epoch_cpu_seconds" if clock == "cpu" else "epoch_seconds")
+    seconds = _epoch_seconds(run, clock)
     if not seconds:
         return None
     return float(np.mean(seconds[1:] if len(seconds) > 1 else seconds))
@@ -36,9 +41,7 @@ def cumulative_epoch_seconds(run: dict, clock: str = "cpu") -> list[float] | Non
         clock: "cpu" (`epoch_cpu_seconds`; None if the run has none) or
             "wall" (`epoch_seconds`). Defaults to "cpu".
     """
-    if clock not in ("cpu", "wall"):
-        raise ValueError(f"clock must be 'cpu' or 'wall', got {clock!r}.")
-    seconds = run.get("epoch_cpu_seconds" if clock == "cpu" else "epoch_seconds")
+    seconds = _epoch_seconds(run, clock)
     if not seconds:
         return None
     return [float(t) for t in np.cumsum(seconds)]

@@ -251,18 +251,26 @@ def plot_sweep(sweep: dict, variants: list):
     def params(v):
         return sweep[v.name]["params"]
 
+    def errorbar(ax, xs, summaries, **style):
+        """Means of `mean_std`-style summaries with their spread as error bars."""
+        ax.errorbar(
+            xs,
+            [s["mean"] for s in summaries],
+            yerr=[s["std"] for s in summaries],
+            marker="o",
+            capsize=3,
+            **style,
+        )
+
     for colour, (key, label) in enumerate(SIZE_SERIES.items()):
         points = sorted(members[key], key=params)
         if len(points) < 2:
             continue
         xs = [params(v) for v in points]
-        val = [sweep[v.name]["val_accuracy"] for v in points]
-        axes[0].errorbar(
+        errorbar(
+            axes[0],
             xs,
-            [s["mean"] for s in val],
-            yerr=[s["std"] for s in val],
-            marker="o",
-            capsize=3,
+            [sweep[v.name]["val_accuracy"] for v in points],
             color=f"C{colour}",
             label=f"{label}, validation",
         )
@@ -273,35 +281,19 @@ def plot_sweep(sweep: dict, variants: list):
             color=f"C{colour}",
             label=f"{label}, test",
         )
-        ratios = [sweep[v.name]["test_train_ratio"] for v in points]
-        axes[2].errorbar(
+        errorbar(
+            axes[2],
             xs,
-            [r["mean"] for r in ratios],
-            yerr=[r["std"] for r in ratios],
-            marker="o",
-            capsize=3,
+            [sweep[v.name]["test_train_ratio"] for v in points],
             color=f"C{colour}",
             label=label,
         )
     points = sorted(members["dropout"], key=lambda v: v.keep_probability)
     xs = [v.keep_probability for v in points]
     for key, label in [("val_accuracy", "validation"), ("test_accuracy", "test")]:
-        axes[1].errorbar(
-            xs,
-            [sweep[v.name][key]["mean"] for v in points],
-            yerr=[sweep[v.name][key]["std"] for v in points],
-            marker="o",
-            capsize=3,
-            label=label,
-        )
-    ratios = [sweep[v.name]["test_train_ratio"] for v in points]
-    axes[3].errorbar(
-        xs,
-        [r["mean"] for r in ratios],
-        yerr=[r["std"] for r in ratios],
-        marker="o",
-        capsize=3,
-        color="C2",
+        errorbar(axes[1], xs, [sweep[v.name][key] for v in points], label=label)
+    errorbar(
+        axes[3], xs, [sweep[v.name]["test_train_ratio"] for v in points], color="C2"
     )
     for column, xlabel in enumerate(["parameters (log scale)", "keep probability"]):
         for ax in (axes[column], axes[2 + column]):
