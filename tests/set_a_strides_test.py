@@ -18,10 +18,12 @@ from tfcnn.answers.set_a.a3_a4_strides import (
     chosen_recipe,
     compare_recipes,
     search_recipes,
+    shift_tolerance,
     stride_run_name,
     summarise_strides,
     train_runs,
 )
+from tfcnn.data.augment import shift_by
 from tfcnn.data.splits import Split
 from tfcnn.training.metrics import accuracy_and_loss, predict_probabilities
 
@@ -53,6 +55,16 @@ def tiny_split(n=60, seed=0) -> Split:
 
     parts = [images(n), images(n // 2), images(n // 2)]
     return Split(*(a for part in parts for a in part), tuple("abcdefghij"))
+
+
+class ShiftTest(tf.test.TestCase):
+    def test_shift_by_matches_a_roll_with_the_wrapped_pixels_zeroed(self):
+        x = np.random.default_rng(0).random((3, 6, 5, 1)).astype(np.float32)
+        expected = np.roll(x, (-2, 1), axis=(1, 2))
+        expected[:, -2:] = 0
+        expected[:, :, :1] = 0
+        self.assertAllEqual(shift_by(x, -2, 1), expected)
+        self.assertAllEqual(shift_by(x, 0, 0), x)
 
 
 class RecipeAndModelTest(tf.test.TestCase):
@@ -169,6 +181,31 @@ class SearchAndSummaryTest(tf.test.TestCase):
             self.assertAllClose(entry["test_accuracy"]["mean"], np.mean(found))
             self.assertAllClose(entry["test_accuracy_by_seed"], found)
             self.assertAllClose(entry["test_accuracy_range"]["min"], min(found))
+            if recipe.name == "plain":
+                shifts = shift_tolerance(config, split, recipe, summary, root, (0, 1))
+                by_seed = np.array(shifts["stride2"]["by_seed"])
+                self.assertAllClose(by_seed[:, 0], found)
+                # 1 px in the 8 directions, by hand: np.roll, wrapped pixels zeroed.
+                model.load_weights(
+                    checkpoint_dir(config, recipe, 2, config.seeds[-1])
+                    / f"epoch{entry['chosen_epoch']}.weights.h5"
+                )
+                by_hand = []
+                for dy in (-1, 0, 1):
+                    for dx in (-1, 0, 1):
+                        if not (dy or dx):
+                            continue
+                        moved = np.roll(split.x_test, (dy, dx), axis=(1, 2))
+                        if dy:
+                            moved[:, 0 if dy > 0 else -1] = 0
+                        if dx:
+                            moved[:, :, 0 if dx > 0 else -1] = 0
+                        probabilities = predict_probabilities(model, moved)
+                        by_hand.append(
+                            accuracy_and_loss(probabilities, split.y_test)["accuracy"]
+                        )
+                self.assertAllClose(by_seed[-1, 1], np.mean(by_hand))
+                self.assertLen(shifts["table"]["rows"], 1)
         compare_recipes(root, "tensorflow", config.strides)
         recipes = json.loads((root / "a3/recipes_tensorflow.json").read_text())
         self.assertLen(recipes["table"]["rows"], 2)

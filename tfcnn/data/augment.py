@@ -86,6 +86,25 @@ def shift_and_flip(
     return np.ascontiguousarray(out, dtype=images.dtype)
 
 
+def shift_by(images: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """Every image moved `dy` pixels down and `dx` right; pixels moved in are 0.
+
+    Args:
+        images: array of shape (n, h, w, c).
+        dy: rows down (negative: up).
+        dx: columns right (negative: left).
+    """
+    images = np.asarray(images)
+    if images.ndim != 4:
+        raise ValueError(f"images must have shape (n, h, w, c), got {images.shape}.")
+    out = np.zeros_like(images)
+    h, w = images.shape[1:3]
+    out[:, max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = images[
+        :, max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)
+    ]
+    return out
+
+
 class AugmentedBatches(keras.utils.PyDataset):
     """Shuffled mini-batches of `(x, y)`, freshly shifted and flipped every epoch.
 

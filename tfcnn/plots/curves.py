@@ -67,3 +67,22 @@ def plot_curves(
     if ylim:
         ax.set_ylim(*ylim)
     ax.legend(fontsize=8)
+
+
+def plot_mean_std(ax, xs, summaries, **style) -> None:
+    """Means of `mean_std` summaries at `xs`, with their spread as error bars.
+
+    Args:
+        ax: the matplotlib axes.
+        xs: the x positions.
+        summaries: dicts with `mean` and `std`, one per position.
+        **style: matplotlib options, e.g. `label`, `color`.
+    """
+    ax.errorbar(
+        xs,
+        [s["mean"] for s in summaries],
+        yerr=[s["std"] for s in summaries],
+        marker="o",
+        capsize=3,
+        **style,
+    )

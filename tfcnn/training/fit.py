@@ -74,6 +74,7 @@ def compile_classifier(
     steps_per_execution: int = 1,
     decay_steps: int | None = None,
     weight_decay: float = 0.0,
+    loss=None,
 ) -> keras.Model:
     """Compiles a logit-output model with sparse cross-entropy and accuracy.
 
@@ -87,23 +88,26 @@ def compile_classifier(
             keeps it constant. Defaults to None.
         weight_decay: decoupled weight decay (each step multiplies the
             weights by 1 - learning_rate * weight_decay). Defaults to 0.
+        loss: another loss `fn(labels, outputs)`, e.g. that of packed
+            networks; Keras then tracks no accuracy. Defaults to None (sparse
+            cross-entropy from logits, and accuracy).
     """
     extra = {"weight_decay": weight_decay} if weight_decay else {}
     return _compile(
         model,
         make_optimizer(optimizer, learning_rate, decay_steps, **extra),
-        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        "accuracy",
+        loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        None if loss else "accuracy",
         steps_per_execution,
     )
 
 
 def _compile(model, optimizer, loss, accuracy, steps_per_execution: int = 1):
-    """`model.compile` with one accuracy metric, under the strategy in effect."""
+    """`model.compile` with one accuracy metric (or none), under the strategy in effect."""
     model.compile(
         optimizer=optimizer,
         loss=loss,
-        metrics=[accuracy],
+        metrics=[accuracy] if accuracy else [],
         steps_per_execution=steps_per_execution_for(steps_per_execution),
     )
     return model
@@ -378,6 +382,7 @@ def train_and_record(
     seed: int = 0,
     train_eval_size: int = 2000,
     evaluate_fn=None,
+    loss=None,
     callbacks=(),
     verbose: int = 1,
 ) -> dict:
@@ -402,6 +407,8 @@ def train_and_record(
         train_eval_size: training images in the "train" sample. Defaults to 2,000.
         evaluate_fn: the logger's metrics. Defaults to None (accuracy and
             cross-entropy).
+        loss: the training loss, as in `compile_classifier`. Defaults to None
+            (sparse cross-entropy).
         callbacks: more callbacks, e.g. a `TrainingBackup`. Defaults to none.
         verbose: one line per record. Defaults to 1.
 
@@ -426,6 +433,7 @@ def train_and_record(
         learning_rate,
         steps_per_execution=10 if record_every % 10 == 0 else 1,
         decay_steps=iterations if cosine_decay else None,
+        loss=loss,
     )
     started = time.perf_counter()
     fit_iterations(

@@ -31,8 +31,9 @@ from tfcnn import cli
 from tfcnn.analysis import parameter_table, total_parameters
 from tfcnn.analysis.conv import output_size, same_padding
 from tfcnn.answers.set_a import load_fashion_split, write_run
+from tfcnn.data.augment import shift_by
 from tfcnn.models import build_shallow
-from tfcnn.plots import new_figure, plot_curves
+from tfcnn.plots import new_figure, plot_curves, plot_mean_std
 from tfcnn.plots.samples import (
     confusion_matrix,
     per_class_recall,
@@ -505,6 +506,93 @@ def summarise_strides(
     return summary
 
 
+SHIFT_DIRECTIONS = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]
+
+
+def shifted_accuracy(model, x, y, pixels: int) -> float:
+    """Test accuracy on `x` moved by `pixels` in each of the 8 directions, averaged."""
+    if not pixels:
+        return accuracy_and_loss(predict_probabilities(model, x), y)["accuracy"]
+    return float(
+        np.mean(
+            [
+                accuracy_and_loss(
+                    predict_probabilities(model, shift_by(x, pixels * dy, pixels * dx)),
+                    y,
+                )["accuracy"]
+                for dy, dx in SHIFT_DIRECTIONS
+            ]
+        )
+    )
+
+
+def shift_tolerance(
+    config: Config, split, recipe: Recipe, summary: dict, root, shifts=(0, 1, 2)
+) -> dict:
+    """A4: test accuracy of each stride's chosen epoch on shifted test images.
+
+    Each test image is moved by 1 and 2 pixels in each of the 8 directions
+    (zeros moved in); the accuracy is the mean over directions, per seed.
+
+    Args:
+        config: the settings.
+        split: the data.
+        recipe: the recipe of the runs.
+        summary: its `summarise_strides` summary (the chosen epochs).
+        root: the results folder.
+        shifts: the shifts in pixels. Defaults to (0, 1, 2).
+    """
+    out = {"shifts": list(shifts), "seeds": list(config.seeds)}
+    for stride in config.strides:
+        epoch = summary[f"stride{stride}"]["chosen_epoch"]
+        by_seed = []
+        for seed in config.seeds:
+            model = build_stride_model(config, stride, recipe.dropout)
+            model.load_weights(
+                checkpoint_dir(config, recipe, stride, seed)
+                / f"epoch{epoch}.weights.h5"
+            )
+            by_seed.append(
+                [shifted_accuracy(model, split.x_test, split.y_test, d) for d in shifts]
+            )
+        by_seed = np.array(by_seed)
+        out[f"stride{stride}"] = {
+            "by_seed": by_seed.tolist(),
+            "accuracy": [mean_std(by_seed[:, i]) for i in range(len(shifts))],
+            "drop": [
+                mean_std(by_seed[:, 0] - by_seed[:, i]) for i in range(len(shifts))
+            ],
+        }
+    first, last = (
+        out[f"stride{s}"]["by_seed"] for s in (config.strides[0], config.strides[-1])
+    )
+    # Per seed: how much more the last stride loses than the first at each shift.
+    extra = (np.array(last)[:, :1] - np.array(last)) - (
+        np.array(first)[:, :1] - np.array(first)
+    )
+    out["extra_drop"] = [mean_std(extra[:, i]) for i in range(len(shifts))]
+    out["table"] = {
+        "columns": ["stride", *(f"test acc., shift {d} px" for d in shifts)],
+        "rows": [
+            [
+                f"{s}",
+                *(format_mean_std(a, ".2%") for a in out[f"stride{s}"]["accuracy"]),
+            ]
+            for s in config.strides
+        ],
+    }
+    write_result(RESULT_ID, "shift_tolerance", out, config=config, root=root)
+    fig, ax = new_figure(width=5, height=3.4)
+    for s in config.strides:
+        plot_mean_std(ax, shifts, out[f"stride{s}"]["accuracy"], label=f"stride {s}")
+    ax.set_xticks(list(shifts))
+    ax.set_xlabel("shift of every test image (pixels, mean of 8 directions)")
+    ax.set_ylabel("test accuracy")
+    ax.legend()
+    save_figure(fig, RESULT_ID, "shift_tolerance", root)
+    return out
+
+
 def recall_table(summary: dict, strides, names) -> dict:
     """Per class: recall at each stride, and its change from the first to the last."""
     rows = []
@@ -735,7 +823,11 @@ def run_strides(
             else:
                 recipe = chosen_recipe(root, config.search_backend)
             train_runs(config, split, recipe, config.strides, config.seeds, root)
-            summarise_strides(config, split, recipe, root, examples=name == "plain")
+            summary = summarise_strides(
+                config, split, recipe, root, examples=name == "plain"
+            )
+            if name == "plain":
+                shift_tolerance(config, split, recipe, summary, root)
         if set(recipes) == {"plain", "tuned"}:
             compare_recipes(root, config.backend, config.strides)
         compare_backends(root, config.strides)

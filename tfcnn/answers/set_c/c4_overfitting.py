@@ -24,7 +24,7 @@ from pathlib import Path
 from tfcnn import cli
 from tfcnn.data.augment import with_augmentation
 from tfcnn.models import build_deep
-from tfcnn.plots.curves import plot_curves
+from tfcnn.plots.curves import plot_curves, plot_mean_std
 from tfcnn.plots.style import new_figure
 from tfcnn.results import (
     results_dir,
@@ -251,23 +251,12 @@ def plot_sweep(sweep: dict, variants: list):
     def params(v):
         return sweep[v.name]["params"]
 
-    def errorbar(ax, xs, summaries, **style):
-        """Means of `mean_std`-style summaries with their spread as error bars."""
-        ax.errorbar(
-            xs,
-            [s["mean"] for s in summaries],
-            yerr=[s["std"] for s in summaries],
-            marker="o",
-            capsize=3,
-            **style,
-        )
-
     for colour, (key, label) in enumerate(SIZE_SERIES.items()):
         points = sorted(members[key], key=params)
         if len(points) < 2:
             continue
         xs = [params(v) for v in points]
-        errorbar(
+        plot_mean_std(
             axes[0],
             xs,
             [sweep[v.name]["val_accuracy"] for v in points],
@@ -281,7 +270,7 @@ def plot_sweep(sweep: dict, variants: list):
             color=f"C{colour}",
             label=f"{label}, test",
         )
-        errorbar(
+        plot_mean_std(
             axes[2],
             xs,
             [sweep[v.name]["test_train_ratio"] for v in points],
@@ -291,8 +280,8 @@ def plot_sweep(sweep: dict, variants: list):
     points = sorted(members["dropout"], key=lambda v: v.keep_probability)
     xs = [v.keep_probability for v in points]
     for key, label in [("val_accuracy", "validation"), ("test_accuracy", "test")]:
-        errorbar(axes[1], xs, [sweep[v.name][key] for v in points], label=label)
-    errorbar(
+        plot_mean_std(axes[1], xs, [sweep[v.name][key] for v in points], label=label)
+    plot_mean_std(
         axes[3], xs, [sweep[v.name]["test_train_ratio"] for v in points], color="C2"
     )
     for column, xlabel in enumerate(["parameters (log scale)", "keep probability"]):

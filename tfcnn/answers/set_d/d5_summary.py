@@ -16,7 +16,7 @@ from tfcnn.answers.set_d.d3_d5_study import (
     sheet_learning_rate,
     summary_cell,
 )
-from tfcnn.plots import new_figure, plot_curves
+from tfcnn.plots import new_figure, plot_curves, plot_mean_std
 from tfcnn.results import save_figure
 from tfcnn.results.summary import mean_std
 
@@ -154,14 +154,7 @@ def time_figure(seconds: dict, optimizers, batch_sizes):
     fig, ax = new_figure(width=5.0, height=3.4)
     for optimizer in optimizers:
         stats = [mean_std(seconds[(optimizer, b)]) for b in batch_sizes]
-        ax.errorbar(
-            batch_sizes,
-            [s["mean"] for s in stats],
-            yerr=[s["std"] for s in stats],
-            marker="o",
-            capsize=3,
-            label=optimizer,
-        )
+        plot_mean_std(ax, batch_sizes, stats, label=optimizer)
     ax.set_xscale("log")
     ax.set_ylim(bottom=0)
     ax.set_xticks(list(batch_sizes), [str(b) for b in batch_sizes])

@@ -16,7 +16,8 @@ class IterationLogger(keras.callbacks.Callback):
     """Records metrics on fixed data sets every `every` training iterations.
 
     Each record holds the iteration, the epoch, the wall time since training
-    began, the training time alone (evaluation excluded), and for every named
+    began, the training time alone (evaluation excluded) in wall and in CPU
+    seconds of this process, and for every named
     data set the metrics of `evaluate_fn`, keyed `<name>_<metric>`, e.g.
     `test_accuracy`. Records are kept in `history` and can be written as JSON;
     `get_state` and `set_state` let a checkpoint carry them over a resume.
@@ -55,7 +56,8 @@ class IterationLogger(keras.callbacks.Callback):
         self._epoch = 0
         self._epoch_base = 0
         self._start = time.perf_counter()
-        self._eval_seconds = 0.0
+        self._start_cpu = time.process_time()
+        self._eval_seconds = self._eval_cpu_seconds = 0.0
         if self.record_at_start:
             self._record()
 
@@ -72,15 +74,18 @@ class IterationLogger(keras.callbacks.Callback):
             self._record()
 
     def _record(self):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         row = {"iteration": self.iteration, "epoch": self._epoch}
         for name, (x, y) in self.eval_data.items():
             for key, value in self.evaluate_fn(self.model, x, y).items():
                 row[f"{name}_{key}"] = value
         self._eval_seconds += time.perf_counter() - started
+        self._eval_cpu_seconds += time.process_time() - started_cpu
         wall = time.perf_counter() - self._start
+        cpu = time.process_time() - self._start_cpu
         row["wall_seconds"] = round(wall, 3)
         row["train_seconds"] = round(wall - self._eval_seconds, 3)
+        row["train_cpu_seconds"] = round(cpu - self._eval_cpu_seconds, 3)
         self.history.append(row)
         if self.verbose:
             shown = ", ".join(
@@ -96,7 +101,9 @@ class IterationLogger(keras.callbacks.Callback):
             "history": self.history,
             "iteration": self.iteration,
             "eval_seconds": self._eval_seconds,
+            "eval_cpu_seconds": self._eval_cpu_seconds,
             "wall_seconds": time.perf_counter() - self._start,
+            "cpu_seconds": time.process_time() - self._start_cpu,
         }
 
     def set_state(self, state: dict) -> None:
@@ -104,7 +111,9 @@ class IterationLogger(keras.callbacks.Callback):
         self.history = state["history"]
         self.iteration = state["iteration"]
         self._eval_seconds = state["eval_seconds"]
+        self._eval_cpu_seconds = state.get("eval_cpu_seconds", 0.0)
         self._start = time.perf_counter() - state["wall_seconds"]
+        self._start_cpu = time.process_time() - state.get("cpu_seconds", 0.0)
 
     def first_reaching(self, key: str, threshold: float) -> dict | None:
         """The first record whose `key` is >= `threshold`, or None."""
