@@ -167,8 +167,12 @@ def accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
     return float((logits.argmax(axis=1) == labels).mean())
 
 
-def train_one(config, seed: int, data, backup: TrainingBackup) -> dict:
+def train_one(
+    config, seed: int, data, backup: TrainingBackup
+) -> tuple[dict, keras.Model]:
     """One seeded run: split, whitening, training, and the final evaluations.
+
+    The network has one logit per class of `data`.
 
     Args:
         config: the script's `Config` (a dataclass).
@@ -178,10 +182,12 @@ def train_one(config, seed: int, data, backup: TrainingBackup) -> dict:
             continues from it.
 
     Returns:
-        The run's result: accuracies, history, timing, confusion matrix,
-        per-class accuracy and the architecture table.
+        `(run, model)`: the run's result (accuracies, history, timing,
+        confusion matrix, per-class accuracy, the architecture table) and the
+        trained model.
     """
     set_seed(seed, deterministic=False)
+    num_classes = len(data.class_names)
     (x_train, y_train), (x_val, y_val) = train_val_split(
         data.x_train, data.y_train, config.val_fraction, seed
     )
@@ -201,6 +207,7 @@ def train_one(config, seed: int, data, backup: TrainingBackup) -> dict:
         separable=config.separable,
         stem_kernel=stem,
         batchnorm_momentum=config.batchnorm_momentum,
+        num_classes=num_classes,
     )
     steps = len(x_train) // config.batch_size
     compile_cifar(
@@ -219,6 +226,7 @@ def train_one(config, seed: int, data, backup: TrainingBackup) -> dict:
         seed=seed,
         flip=config.flip,
         translate=config.translate,
+        num_classes=num_classes,
     )
     pipeline_images_per_second = measure_throughput(stream, batches=20)
     progress = EpochProgress(config.epochs, 60 * config.time_budget_minutes)
@@ -237,7 +245,7 @@ def train_one(config, seed: int, data, backup: TrainingBackup) -> dict:
         stream,
         epochs=config.epochs,
         steps_per_epoch=steps,
-        validation_data=evaluation_dataset(x_val, y_val),
+        validation_data=evaluation_dataset(x_val, y_val, num_classes=num_classes),
         callbacks=[progress, backup],
         run={**run, "seed": seed},
     )
@@ -278,7 +286,7 @@ def train_one(config, seed: int, data, backup: TrainingBackup) -> dict:
         "per_class_accuracy": dict(
             zip(data.class_names, (matrix.diagonal() / matrix.sum(axis=1)).tolist())
         ),
-    }
+    }, model
 
 
 def summarise_cifar(variant: str, runs: list[dict], class_names) -> dict:
@@ -450,7 +458,7 @@ def run_cifar(
             print(f"seed {seed}: finished already, read back", flush=True)
             runs.append(run)
             continue
-        run = train_one(config, seed, data, backups[seed])
+        run, _ = train_one(config, seed, data, backups[seed])
         runs.append(run)
         path = write_result(
             config.result_id,
