@@ -6,7 +6,7 @@ labelled images, three seeds each: a logistic regression on the frozen
 backbone's features (transfer) against the same network trained from scratch
 on the same images. Settings are chosen on validation images; the 2,000
 CIFAR-10 test cats and dogs are only reported. Writes
-`docs/results/b2-6/summary.json`. Full run: about 25 minutes on two cores.
+`docs/results/b2-6/summary.json`. Full run: about 20 minutes on two cores.
 
     python scripts/train_transfer_standin.py
     python scripts/train_transfer_standin.py --quick   # a smoke run under runs/quick

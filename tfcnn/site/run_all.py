@@ -42,6 +42,7 @@ TABLE = [
     ("set_b_theory.py", "B2.2, B2.3, B2.5", [[]], [["--quick"]], ()),
     ("train_cifar10.py", "B2.4, B2.5",
      [["--seeds", *SEEDS], ["--separable", "--seeds", *SEEDS]], [["--quick"]], ()),
+    ("train_transfer_standin.py", "B2.6 (stand-in)", [[]], [["--quick"]], ()),
     ("train_mnist_deep.py", "C1, C2",
      [["--seed", s] for s in SEEDS] + [["--linear", "--seed", s] for s in SEEDS],
      [["--quick"], ["--quick", "--linear"]], ()),

@@ -13,7 +13,7 @@ against dog is learnt from a few labelled images in two ways:
 
 Every budget and seed draws its labelled images from the cat and dog training
 images (a balanced subset), validates on 1,000 other ones, and is tested on
-CIFAR-10's 2,000 test cats and dogs. Writes `docs/results/b2-6/`. About 15
+CIFAR-10's 2,000 test cats and dogs. Writes `docs/results/b2-6/`. About 20
 minutes on two cores.
 """
 
@@ -54,7 +54,7 @@ class Config:
         seeds: seeds of the few-label runs (each draws its own images).
             Defaults to (0, 1, 2).
         scratch_epochs: epoch counts tried from scratch; validation chooses.
-            Defaults to (20, 60, 200).
+            Defaults to (10, 40).
         scratch_batch_size: images per step from scratch. Defaults to 50.
         probe_c: inverse regularisations tried for the logistic regression;
             validation chooses. Defaults to (0.01, 0.1, 1, 10).
@@ -69,7 +69,7 @@ class Config:
     backbone_per_class: int | None = None
     labels_per_class: tuple = (50, 250)
     seeds: tuple = (0, 1, 2)
-    scratch_epochs: tuple = (20, 60, 200)
+    scratch_epochs: tuple = (10, 40)
     scratch_batch_size: int = 50
     probe_c: tuple = (0.01, 0.1, 1.0, 10.0)
     val_fraction: float = 0.1
