@@ -59,6 +59,7 @@ def parse_args(argv=None):
         parser, "2 epochs on 2,000 training images, written under runs/quick"
     )
     cli.add_resume_arguments(parser)
+    cli.add_tensorboard_argument(parser)
     return parser.parse_args(argv)
 
 

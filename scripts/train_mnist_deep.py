@@ -47,6 +47,7 @@ def parse_args(argv=None):
     )
     cli.add_resume_arguments(parser)
     cli.add_distribute_argument(parser)
+    cli.add_tensorboard_argument(parser)
     args = parser.parse_args(argv)
     if args.iterations % RECORD_EVERY:
         parser.error(f"--iterations must be a multiple of {RECORD_EVERY}")

@@ -30,6 +30,7 @@ def parse_args(argv=None):
     cli.add_output_arguments(
         parser, "two variants, 100 iterations, written under runs/quick"
     )
+    cli.add_tensorboard_argument(parser)
     return parser.parse_args(argv)
 
 

@@ -26,6 +26,7 @@ def parse_args(argv=None):
         parser,
         "2 sizes (the larger at 2 schedules), 1 seed, 100-150 iterations, under runs/quick",
     )
+    cli.add_tensorboard_argument(parser)
     return parser.parse_args(argv)
 
 

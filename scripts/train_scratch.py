@@ -60,6 +60,7 @@ def parse_args(argv=None):
     cli.add_output_arguments(
         parser, "2 epochs, 2 batch sizes, 1 seed, 200 training images; under runs/quick"
     )
+    cli.add_tensorboard_argument(parser)
     return parser.parse_args(argv)
 
 

@@ -197,6 +197,7 @@ def script_parser(doc: str, threads: int = 0) -> argparse.ArgumentParser:
         "a smoke run (fewer epochs, one seed), written under runs/quick, "
         "never the site's results",
     )
+    add_tensorboard_argument(parser)
     return parser
 
 
@@ -272,6 +273,23 @@ def add_distribute_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_tensorboard_argument(parser: argparse.ArgumentParser) -> None:
+    """Adds `--tensorboard DIR` (TensorBoard events of every run; off by default).
+
+    Args:
+        parser: a training script's parser.
+    """
+    parser.add_argument(
+        "--tensorboard",
+        type=writable_dir,
+        default=None,
+        metavar="DIR",
+        help="also write each run's recorded accuracy and loss as TensorBoard "
+        "events, one folder per run under DIR; watch with `tensorboard --logdir "
+        "DIR` (default: off)",
+    )
+
+
 def seeds_of(args: argparse.Namespace) -> tuple[int, ...]:
     """`(--seed,)` if given, else `--seeds`; the first one only with `--quick`."""
     seeds = (args.seed,) if args.seed is not None else tuple(args.seeds)
@@ -344,7 +362,8 @@ def launch(module: str, args: argparse.Namespace) -> None:
     """Runs `main(args)` of the answer module `module`, importing it only now.
 
     Before the import, TensorFlow's log is silenced (unless `--verbose`),
-    `--data-dir` becomes `TFCNN_DATA_DIR` and `--threads` caps the backend.
+    `--data-dir` becomes `TFCNN_DATA_DIR`, `--threads` caps the backend and
+    `--tensorboard` sets the folder of TensorBoard events.
     A user error ends the process with its one-line message and status 1;
     `--debug` shows the traceback instead.
 
@@ -363,6 +382,10 @@ def launch(module: str, args: argparse.Namespace) -> None:
             from tfcnn.training.devices import set_threads
 
             set_threads(args.threads)
+        if getattr(args, "tensorboard", None) is not None:
+            from tfcnn.training.callbacks.tensorboard import set_log_dir
+
+            set_log_dir(args.tensorboard)
         answer.main(args)
     except KeyboardInterrupt:
         print("\ninterrupted; a training run continues with --resume", file=sys.stderr)

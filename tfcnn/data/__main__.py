@@ -17,7 +17,7 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--download",
         action="store_true",
-        help="allow the online keras.datasets fallback",
+        help="allow the online tfds.load fallback",
     )
     args = parser.parse_args(argv)
     missing = 0

@@ -49,6 +49,7 @@ CIFAR10_CLASSES = (
     "truck",
 )
 NO_DOWNLOAD_ENV = "TFCNN_NO_DOWNLOAD"
+DOWNLOAD_SOURCE = "tfds.load download"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,34 +72,45 @@ def _download_allowed(download: bool | None) -> bool:
     return not os.environ.get(NO_DOWNLOAD_ENV)
 
 
-def _keras_download(name):
-    import keras
+def _tfds_download(name, data_dir):
+    """`tfds.load(name)`'s train and test splits as arrays shaped like the local loaders'."""
+    import tensorflow_datasets as tfds
 
-    return getattr(keras.datasets, name).load_data()
+    splits = tfds.load(
+        name,
+        split=["train", "test"],
+        as_supervised=True,
+        batch_size=-1,
+        data_dir=data_dir,
+    )
+    arrays = []
+    for images, labels in splits:
+        images = np.asarray(images, dtype=np.uint8)
+        if images.shape[-1] == 1:  # grey images: (n, h, w), as in the IDX files
+            images = images[..., 0]
+        arrays += [images, np.asarray(labels, dtype=np.uint8).reshape(-1)]
+    return arrays
 
 
 def _load(name, folder, required, reader, classes, data_dir, download):
     try:
         path, _ = find_dataset_dir(folder, required, data_dir)
     except DataNotFoundError as error:
+        if download is None and os.environ.get(NO_DOWNLOAD_ENV):
+            raise DataNotFoundError(
+                f"{error}\nNot downloaded: ${NO_DOWNLOAD_ENV} is set; unset it to "
+                f"let tfds.load('{name}') fetch the data."
+            ) from None
         if not _download_allowed(download):
             raise
         try:
-            (x_train, y_train), (x_test, y_test) = _keras_download(name)
+            arrays = _tfds_download(name, data_dir)
         except Exception as download_error:  # noqa: BLE001 - any failure means offline
             raise DataNotFoundError(
-                f"{error}\nThe online download through keras.datasets failed too: "
-                f"{download_error}"
+                f"{error}\nThe online download through tfds.load('{name}') failed "
+                f"too: {download_error}"
             ) from download_error
-        return ImageDataset(
-            name,
-            x_train,
-            y_train.reshape(-1),
-            x_test,
-            y_test.reshape(-1),
-            classes,
-            "keras.datasets download",
-        )
+        return ImageDataset(name, *arrays, classes, DOWNLOAD_SOURCE)
     checksums_ok = verify_checksums(path)
     arrays = reader(path)
     return ImageDataset(name, *arrays, classes, str(path), checksums_ok)
@@ -124,8 +136,9 @@ def load_mnist(data_dir=None, download=None) -> ImageDataset:
     Args:
         data_dir: folder holding `mnist/`; searched before `$TFCNN_DATA_DIR`,
             the Keras cache and `/usr/share/datasets`. Defaults to None.
-        download: whether to fall back to `keras.datasets` when no folder has
-            the files. Defaults to None: yes, unless `$TFCNN_NO_DOWNLOAD` is set.
+        download: whether to fall back to `tfds.load("mnist", data_dir=data_dir)`
+            when no folder has the files. Defaults to None: yes, unless
+            `$TFCNN_NO_DOWNLOAD` is set.
     """
     return _load(
         "mnist",
@@ -203,15 +216,24 @@ def read_image_folder(
 
 
 def _read_cifar_folder(path: Path):
-    x_train, y_train, _ = read_image_folder(path / "train", CIFAR10_CLASSES)
-    x_test, y_test, _ = read_image_folder(path / "test", CIFAR10_CLASSES)
-    return x_train, y_train, x_test, y_test
+    from tfcnn.data.pipeline import folder_arrays, image_folder
+
+    folder = image_folder(path)
+    names = tuple(folder.info.features["label"].names)
+    if names != CIFAR10_CLASSES:
+        raise ValueError(
+            f"{path}: the class folders are {names}; CIFAR-10 needs exactly "
+            f"{CIFAR10_CLASSES} in train/ and test/."
+        )
+    return (*folder_arrays(folder, "train"), *folder_arrays(folder, "test"))
 
 
 def load_cifar10(data_dir=None, download=None) -> ImageDataset:
     """Loads CIFAR-10 from `cifar10-jpeg/{train,test}/<class>/*.jpg` (32x32 RGB).
 
-    Arguments as `load_mnist`; the download fallback gives the original pickles.
+    The folder is read with `tfds.ImageFolder`; images are in the order of the
+    classes, then of the file names. Arguments as `load_mnist`; the download
+    fallback is `tfds.load("cifar10")`.
     """
     return _load(
         "cifar10",

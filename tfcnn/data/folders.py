@@ -19,7 +19,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfcnn.data.datasets import ImageDataset, load_dataset
+from tfcnn.data.datasets import DOWNLOAD_SOURCE, ImageDataset, load_dataset
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 CACHE_ENV = "TFCNN_CACHE_DIR"
@@ -49,7 +49,7 @@ def cached_dataset(
     if path.exists() and not refresh:
         with np.load(path, allow_pickle=False) as cached:
             source = str(cached["source"])
-            if Path(source).exists() or source == "keras.datasets download":
+            if Path(source).exists() or source == DOWNLOAD_SOURCE:
                 return ImageDataset(
                     name,
                     cached["x_train"],

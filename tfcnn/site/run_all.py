@@ -55,6 +55,7 @@ TABLE = [
     ("train_scratch.py", "D1-D6", [[]], [["--quick"]], ONE_THREAD),
     ("bench_scratch.py", "D5 (NumPy against Keras)", [[]], [["--quick"]], ONE_THREAD),
     ("error_catalogue.py", "what can go wrong", [[]], [["--results-dir", str(QUICK_ROOT)]], ()),
+    ("tensorboard_screenshot.py", "the TensorBoard picture", [[]], [["--quick"]], ()),
     ("run_notebooks.py", "the walkthrough notebooks' outputs", [[]], [], ()),
     ("bench.py", "performance (Keras against PyTorch)",
      [["--wait-for-quiet", "30"]], [["--quick"]], ()),

@@ -32,6 +32,7 @@ from tfcnn.data.augment import AugmentedBatches
 from tfcnn.data.pipeline import make_dataset
 from tfcnn.data.splits import Split
 from tfcnn.training.callbacks import EpochClock, IterationLogger
+from tfcnn.training.callbacks.tensorboard import log_dir, new_run_dir
 from tfcnn.training.checkpoints import NonFiniteLossGuard, TrainingBackup
 from tfcnn.training.devices import steps_per_execution_for
 
@@ -220,6 +221,11 @@ def fit(
 ) -> keras.callbacks.History:
     """Trains a compiled model for `epochs` Keras epochs: the one fit path.
 
+    With a `--tensorboard` folder (`tfcnn.training.callbacks.tensorboard`), a
+    run without an `IterationLogger` (whose records go there) gets a
+    `keras.callbacks.TensorBoard` writing Keras' epoch logs to
+    `<folder>/<model name>`.
+
     A `tfcnn.training.checkpoints.TrainingBackup` among the callbacks makes
     the run resumable: the state is saved after every epoch, and a run started
     with a checkpoint continues from it. A `tf.data` stream is then advanced
@@ -258,6 +264,11 @@ def fit(
     if len(backups) > 1:
         raise ValueError("pass at most one TrainingBackup among the callbacks.")
     backup = backups[0] if backups else None
+    if log_dir() is not None and not any(
+        isinstance(cb, IterationLogger) for cb in others
+    ):
+        run_dir = new_run_dir(log_dir(), model.name)
+        others.append(keras.callbacks.TensorBoard(str(run_dir), write_graph=False))
     x, y = data if isinstance(data, tuple) else (data, None)
     done = 0
     if backup is not None:

@@ -31,6 +31,7 @@ from tfcnn.results import save_figure, set_seed, write_result
 from tfcnn.results.summary import mean_std
 from tfcnn.scratch import OPTIMIZERS, build_network, make_optimizer, train
 from tfcnn.scratch.train import history_records
+from tfcnn.training.callbacks.tensorboard import ScalarEvents
 
 # The optimiser settings the exercise sheet prescribes (question D3).
 SHEET_SETTINGS = {
@@ -155,6 +156,9 @@ def run(
 ) -> dict:
     """Builds the set D network from `seed`, trains it, and returns its history.
 
+    With `--tensorboard`, the epochs' records are then written there too, as
+    the run `scratch_<optimizer>` (`tfcnn.training.callbacks.tensorboard`).
+
     Args:
         x_train: training images.
         y_train: their labels.
@@ -191,6 +195,13 @@ def run(
         progress=progress,
     )
     history["wall_seconds"] = time.perf_counter() - start
+    events = ScalarEvents.for_run(f"scratch_{optimizer}")
+    if events is not None:  # --tensorboard: the epochs' records, once trained
+        for record in history_records(history):
+            for name in eval_sets:
+                metrics = {m: record[f"{name}_{m}"] for m in ("accuracy", "loss")}
+                events.write(record["epoch"], name, metrics)
+        events.close()
     history["network"] = network.config
     history["final"] = {
         key: values[-1]

@@ -9,6 +9,7 @@ from pathlib import Path
 import keras
 
 from tfcnn.results.summary import first_reaching
+from tfcnn.training.callbacks.tensorboard import ScalarEvents
 from tfcnn.training.metrics import classification_metrics
 
 
@@ -21,6 +22,8 @@ class IterationLogger(keras.callbacks.Callback):
     data set the metrics of `evaluate_fn`, keyed `<name>_<metric>`, e.g.
     `test_accuracy`. Records are kept in `history` and can be written as JSON;
     `get_state` and `set_state` let a checkpoint carry them over a resume.
+    With a TensorBoard folder, each record's metrics are also written there
+    as scalars at its iteration (`tfcnn.training.callbacks.tensorboard`).
 
     Args:
         eval_data: mapping from a name to `(x, y)`, e.g.
@@ -31,10 +34,19 @@ class IterationLogger(keras.callbacks.Callback):
         record_at_start: also record before the first iteration. Defaults to
             False.
         verbose: print one line per record. Defaults to 1.
+        tensorboard: the folder of TensorBoard runs; this run's events go to
+            `<tensorboard>/<model name>`. Defaults to None: the folder of the
+            script's `--tensorboard`, if given, else no events.
     """
 
     def __init__(
-        self, eval_data, every=500, evaluate_fn=None, record_at_start=False, verbose=1
+        self,
+        eval_data,
+        every=500,
+        evaluate_fn=None,
+        record_at_start=False,
+        verbose=1,
+        tensorboard=None,
     ):
         super().__init__()
         if not isinstance(every, int) or every < 1:
@@ -48,9 +60,12 @@ class IterationLogger(keras.callbacks.Callback):
         self.evaluate_fn = evaluate_fn or classification_metrics
         self.record_at_start = record_at_start
         self.verbose = verbose
+        self.tensorboard = tensorboard
         self.history: list[dict] = []
+        self._events = None
 
     def on_train_begin(self, logs=None):
+        self._events = ScalarEvents.for_run(self.model.name, self.tensorboard)
         self.history = []
         self.iteration = 0
         self._epoch = 0
@@ -77,8 +92,10 @@ class IterationLogger(keras.callbacks.Callback):
         started, started_cpu = time.perf_counter(), time.process_time()
         row = {"iteration": self.iteration, "epoch": self._epoch}
         for name, (x, y) in self.eval_data.items():
-            for key, value in self.evaluate_fn(self.model, x, y).items():
-                row[f"{name}_{key}"] = value
+            metrics = self.evaluate_fn(self.model, x, y)
+            row.update({f"{name}_{key}": value for key, value in metrics.items()})
+            if self._events is not None:
+                self._events.write(self.iteration, name, metrics)
         self._eval_seconds += time.perf_counter() - started
         self._eval_cpu_seconds += time.process_time() - started_cpu
         wall = time.perf_counter() - self._start
@@ -94,6 +111,10 @@ class IterationLogger(keras.callbacks.Callback):
                 if k.endswith(("accuracy", "loss"))
             )
             print(f"[{row['iteration']:>6} it, {wall:7.1f} s] {shown}", flush=True)
+
+    def on_train_end(self, logs=None):
+        if self._events is not None:
+            self._events.close()
 
     def get_state(self) -> dict:
         """What a resumed run needs: the records, the iteration and the timing."""
