@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import time
 from pathlib import Path
 
 from tfcnn.results import REPO_ROOT, results_dir, write_result
+from tfcnn.results.bounded import read_json
 from tfcnn.site import markdown_table
 
 QUICK_ROOT = Path("runs/quick")
@@ -220,7 +220,7 @@ def recorded_times(paths: list[Path], root: Path) -> dict:
     """
     entries = []
     for path in paths:
-        meta = json.loads(path.read_text()).get("meta", {})
+        meta = read_json(path).get("meta", {})
         script = (meta.get("command") or "").split(" ")[0]
         entries.append(
             {
