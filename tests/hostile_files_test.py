@@ -8,6 +8,7 @@ the limit and the fix, after reading only a bounded part of it.
 """
 
 import gzip
+import io
 import struct
 import time
 import tracemalloc
@@ -277,6 +278,19 @@ class CheckpointBombTest(tf.test.TestCase):
                 CheckpointError, r"declares 47.7 MiB, more than the limit of 9.54 MiB"
             ):
                 backup.restore(model=None, run={})
+
+    def test_an_array_header_declaring_a_huge_shape_is_refused(self):
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(
+            header, {"descr": "<f8", "fortran_order": False, "shape": (10**10,)}
+        )
+        with zipfile.ZipFile(self.path, "w") as archive:
+            archive.writestr("v0.npy", header.getvalue() + bytes(100))
+        with mock.patch.object(np, "load", side_effect=AssertionError("allocated")):
+            with self.assertRaisesRegex(
+                CheckpointError, "v0.npy declares 74.5 GiB of data but holds 228 bytes"
+            ):
+                TrainingBackup(self.dir, resume=True).restore(model=None, run={})
 
     def test_a_damaged_checkpoint_says_to_delete_it(self):
         self.path.write_bytes(b"PK\x03\x04 half a file")

@@ -30,6 +30,7 @@ from tfcnn.results import atomic_savez, atomic_write
 from tfcnn.results.bounded import (
     MAX_DATA_BYTES,
     MAX_TEXT_BYTES,
+    NPZ_ERRORS,
     check_file_size,
     check_npz,
 )
@@ -67,18 +68,24 @@ def cached_dataset(
     path = Path(cache_dir or default_cache_dir()) / f"{name}.npz"
     if path.exists() and not refresh:
         check_npz(path, max_bytes)
-        with np.load(path, allow_pickle=False) as cached:
-            source = str(cached["source"])
-            if Path(source).exists() or source == "keras.datasets download":
-                return ImageDataset(
-                    name,
-                    cached["x_train"],
-                    cached["y_train"],
-                    cached["x_test"],
-                    cached["y_test"],
-                    tuple(str(c) for c in cached["class_names"]),
-                    source,
-                )
+        try:
+            with np.load(path, allow_pickle=False) as cached:
+                source = str(cached["source"])
+                if Path(source).exists() or source == "keras.datasets download":
+                    return ImageDataset(
+                        name,
+                        cached["x_train"],
+                        cached["y_train"],
+                        cached["x_test"],
+                        cached["y_test"],
+                        tuple(str(c) for c in cached["class_names"]),
+                        source,
+                    )
+        except (*NPZ_ERRORS, KeyError) as error:
+            raise ValueError(
+                f"{path}: a damaged cache ({type(error).__name__}: {error}); "
+                "delete it (or pass refresh=True)."
+            ) from error
     dataset = load_dataset(name, data_dir=data_dir)
     arrays = {
         "x_train": dataset.x_train,

@@ -10,6 +10,8 @@ the limit and the fix; each reader takes its limit as an argument.
 from __future__ import annotations
 
 import json
+import math
+import tokenize
 import zipfile
 from pathlib import Path
 
@@ -18,6 +20,17 @@ from pathlib import Path
 MAX_DATA_BYTES = 2 * 1024**3
 # Bytes of one text file: a results JSON or a labels CSV.
 MAX_TEXT_BYTES = 64 * 1024**2
+# What reading a damaged .npz file can raise (the zip reader's own errors, a
+# compression method it does not know, NumPy's errors on a damaged header).
+NPZ_ERRORS = (
+    zipfile.BadZipFile,
+    NotImplementedError,
+    ValueError,
+    OSError,
+    EOFError,
+    SyntaxError,  # NumPy parses an array header as a Python literal
+    tokenize.TokenError,
+)
 
 
 def size_text(count: int) -> str:
@@ -59,12 +72,30 @@ def check_file_size(path, limit: int, argument: str = "max_bytes") -> int:
     return size
 
 
+def _npy_data_bytes(member) -> int:
+    """The data size that the header of an open `.npy` stream declares."""
+    import numpy as np
+
+    version = np.lib.format.read_magic(member)
+    readers = {
+        (1, 0): np.lib.format.read_array_header_1_0,
+        (2, 0): np.lib.format.read_array_header_2_0,
+    }
+    if version not in readers:
+        raise ValueError(f"unsupported .npy version {version}")
+    shape, _, dtype = readers[version](member)
+    return math.prod(shape) * dtype.itemsize  # Python ints: no overflow
+
+
 def check_npz(path, limit: int = MAX_DATA_BYTES, argument: str = "max_bytes") -> None:
     """Checks an `.npz` file before `np.load` decompresses it.
 
     The sizes its zip directory declares are summed (Python's zip reader
-    never returns more than an entry declares), so a compressed bomb is
-    refused before anything is decompressed.
+    never returns more than an entry declares), and the header of every
+    array is read to check that it declares no more data than its entry
+    holds (NumPy allocates what the header declares before reading). So a
+    compressed bomb, or a header declaring a huge shape, is refused before
+    anything large is allocated.
 
     Args:
         path: the file.
@@ -73,17 +104,35 @@ def check_npz(path, limit: int = MAX_DATA_BYTES, argument: str = "max_bytes") ->
         argument: the caller's keyword for the limit. Defaults to "max_bytes".
 
     Raises:
-        ValueError: the file is not a zip archive, or declares more than `limit`.
+        ValueError: the file is not a zip archive of arrays, declares more
+            than `limit`, or an array declares more data than it holds.
     """
     try:
         with zipfile.ZipFile(path) as archive:
-            declared = sum(entry.file_size for entry in archive.infolist())
-    except (zipfile.BadZipFile, EOFError, ValueError) as error:
-        raise ValueError(
-            f"{path}: not a readable .npz file ({error}); it is damaged, delete it."
-        ) from error
+            entries = archive.infolist()
+            declared = sum(entry.file_size for entry in entries)
+            needed = []
+            if declared <= limit:
+                for entry in entries:
+                    with archive.open(entry) as member:
+                        needed.append(_npy_data_bytes(member))
+    except NPZ_ERRORS as error:
+        raise _damaged_npz(path, error) from error
     if declared > limit:
         raise too_large(path, f"declares {size_text(declared)}", limit, argument)
+    for entry, size in zip(entries, needed):
+        if size > entry.file_size:
+            raise _damaged_npz(
+                path,
+                f"{entry.filename} declares {size_text(size)} of data but holds "
+                f"{size_text(entry.file_size)}",
+            )
+
+
+def _damaged_npz(path, reason) -> ValueError:
+    return ValueError(
+        f"{path}: not a readable .npz file ({reason}); it is damaged, delete it."
+    )
 
 
 def read_json(path, max_bytes: int = MAX_TEXT_BYTES) -> dict:

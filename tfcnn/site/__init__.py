@@ -139,7 +139,7 @@ def render(markdown: str, root: Path | None = None, page: str = "page") -> str:
             return format_value(
                 lookup(data, words[1]), words[2] if len(words) > 2 else ""
             )
-        except (KeyError, IndexError, ValueError) as error:
+        except (KeyError, IndexError, ValueError, TypeError) as error:
             raise MissingResultError(f"{page}: {match.group(0)}: {error}") from error
 
     return PLACEHOLDER.sub(replace, markdown)

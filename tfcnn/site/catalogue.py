@@ -20,6 +20,7 @@ import io
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -28,7 +29,7 @@ import numpy as np
 from tfcnn.data import write_idx
 from tfcnn.data.datasets import IDX_FILES
 from tfcnn.models import build_shallow
-from tfcnn.results import set_seed
+from tfcnn.results import set_seed, write_result
 from tfcnn.training.checkpoints import TrainingBackup
 from tfcnn.training.fit import compile_classifier
 
@@ -268,3 +269,16 @@ def interrupted_checkpoint(folder: Path) -> Path:
     backup.restore(model, {"batch_size": 50, "iterations": 20000})
     backup.on_epoch_end(0, {"loss": 1.0})
     return directory
+
+
+def write_errors_result(name: str, data: dict, started: float, root=None) -> Path:
+    """Writes `<root>/errors/<name>.json` with the wall time since `started`.
+
+    Args:
+        name: the file name without `.json`, e.g. "catalogue".
+        data: what the page shows.
+        started: `time.perf_counter()` when the work began.
+        root: the results folder. Defaults to None (`docs/results`).
+    """
+    seconds = time.perf_counter() - started
+    return write_result("errors", name, data, wall_seconds=seconds, root=root)

@@ -33,6 +33,7 @@ from tfcnn.site.catalogue import (
     script_options,
     tiny_data,
     tiny_model,
+    write_errors_result,
 )
 from tfcnn.training.checkpoints import TrainingBackup
 from tfcnn.training.fit import fit_iterations
@@ -252,11 +253,5 @@ def main(args: argparse.Namespace) -> None:
     """
     started = time.perf_counter()
     data = catalogue(CASES)
-    path = write_result(
-        "errors",
-        "catalogue",
-        data,
-        wall_seconds=time.perf_counter() - started,
-        root=args.results_dir,
-    )
+    path = write_errors_result("catalogue", data, started, args.results_dir)
     print(f"{data['count']} cases; wrote {path}")

@@ -54,6 +54,8 @@ TABLE = [
     ("train_scratch.py", "D1-D6", [[]], [["--quick"]], ONE_THREAD),
     ("bench_scratch.py", "D5 (NumPy against Keras)", [[]], [["--quick"]], ONE_THREAD),
     ("error_catalogue.py", "what can go wrong", [[]], [["--results-dir", str(QUICK_ROOT)]], ()),
+    ("fuzz.py", "what can go wrong (fuzzing the readers)", [["--seconds", "120"]],
+     [["--seconds", "5", "--results-dir", str(QUICK_ROOT)]], ()),
     ("run_notebooks.py", "the walkthrough notebooks' outputs", [[]], [], ()),
     ("bench.py", "performance (Keras against PyTorch)",
      [["--wait-for-quiet", "30"]], [["--quick"]], ()),

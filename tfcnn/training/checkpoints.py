@@ -29,7 +29,7 @@ import keras
 import numpy as np
 
 from tfcnn.results import atomic_savez
-from tfcnn.results.bounded import MAX_DATA_BYTES, check_npz
+from tfcnn.results.bounded import MAX_DATA_BYTES, NPZ_ERRORS, check_npz
 
 CHECKPOINT_FILE = "checkpoint.npz"
 # What the state stored with the arrays holds.
@@ -202,7 +202,7 @@ class TrainingBackup(keras.callbacks.Callback):
                 if not isinstance(state, dict) or not _STATE_KEYS <= state.keys():
                     raise ValueError(f"its state lacks one of {sorted(_STATE_KEYS)}")
                 arrays = [stored[f"v{i}"] for i in range(len(state["shapes"]))]
-        except (ValueError, KeyError, TypeError, OSError, EOFError) as error:
+        except (*NPZ_ERRORS, KeyError, TypeError) as error:
             raise CheckpointError(
                 f"{self.path} is damaged ({type(error).__name__}: {error}). "
                 f"Fix: delete {self.directory} to start the run over."
