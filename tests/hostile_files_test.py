@@ -292,6 +292,15 @@ class CheckpointBombTest(tf.test.TestCase):
             ):
                 TrainingBackup(self.dir, resume=True).restore(model=None, run={})
 
+    def test_an_encrypted_entry_is_damaged(self):
+        np.savez(self.path, state=np.array("{}"))
+        raw = bytearray(self.path.read_bytes())
+        for signature, flags in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+            raw[raw.index(signature) + flags] |= 1  # "encrypted"
+        self.path.write_bytes(bytes(raw))
+        with self.assertRaisesRegex(CheckpointError, "encrypted"):
+            TrainingBackup(self.dir, resume=True).restore(model=None, run={})
+
     def test_a_damaged_checkpoint_says_to_delete_it(self):
         self.path.write_bytes(b"PK\x03\x04 half a file")
         with self.assertRaisesRegex(CheckpointError, f"delete {self.dir}"):

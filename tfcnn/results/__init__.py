@@ -26,9 +26,10 @@ from tfcnn.results.bounded import read_json
 
 RESULTS_ENV = "TFCNN_RESULTS_DIR"
 # For tests that kill a process while it writes (tests/reliability_kill_test.py):
-# set to a number of seconds, `atomic_write` prints "renaming <path>" on
-# standard error between writing the temporary file and renaming it, and
-# waits that long there. Unset (always, outside such tests), it does nothing.
+# set to "<file name>:<seconds>", every `atomic_write` of a file of that name
+# prints "renaming <path>" on standard error between writing the temporary
+# file and renaming it, and waits that long there. Unset (always, outside such
+# tests), it does nothing.
 PAUSE_ENV = "TFCNN_PAUSE_BEFORE_RENAME"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -181,9 +182,10 @@ def atomic_write(path: Path, write) -> None:
     try:
         write(Path(tmp))
         os.chmod(tmp, 0o644)  # mkstemp makes the file private; results are public
-        if os.environ.get(PAUSE_ENV):
+        name, _, seconds = os.environ.get(PAUSE_ENV, "").rpartition(":")
+        if name == path.name:
             print(f"renaming {path}", file=sys.stderr, flush=True)
-            time.sleep(float(os.environ[PAUSE_ENV]))
+            time.sleep(float(seconds))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -21,10 +21,12 @@ MAX_DATA_BYTES = 2 * 1024**3
 # Bytes of one text file: a results JSON or a labels CSV.
 MAX_TEXT_BYTES = 64 * 1024**2
 # What reading a damaged .npz file can raise (the zip reader's own errors, a
-# compression method it does not know, NumPy's errors on a damaged header).
+# compression method it does not know, encryption, NumPy's errors on a damaged
+# header).
 NPZ_ERRORS = (
     zipfile.BadZipFile,
     NotImplementedError,
+    RuntimeError,  # an encrypted entry
     ValueError,
     OSError,
     EOFError,
