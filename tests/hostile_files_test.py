@@ -9,11 +9,9 @@ the limit and the fix, after reading only a bounded part of it.
 
 import gzip
 import io
-import struct
 import time
 import tracemalloc
 import zipfile
-import zlib
 from pathlib import Path
 from unittest import mock
 
@@ -24,6 +22,7 @@ from tfcnn.data import folders, idx, read_idx, read_image_folder, write_idx
 from tfcnn.results import read_result
 from tfcnn.results.bounded import check_npz, read_json
 from tfcnn.site import MissingResultError, render
+from tfcnn.site.catalogue import png_declaring
 from tfcnn.training.checkpoints import CHECKPOINT_FILE, CheckpointError, TrainingBackup
 
 ZEROS = 50_000_000  # 50 MB of zeros: about 50 kB once compressed
@@ -51,19 +50,6 @@ def header(code: int, shape) -> bytes:
     return bytes([0, 0, code, len(shape)]) + b"".join(
         n.to_bytes(4, "big") for n in shape
     )
-
-
-def png_declaring(path: Path, width: int, height: int) -> Path:
-    """A 1x1 PNG whose header (IHDR) is rewritten to declare width x height."""
-    from PIL import Image
-
-    Image.new("RGB", (1, 1)).save(path)
-    raw = bytearray(path.read_bytes())
-    ihdr = struct.pack(">II", width, height) + bytes(raw[24:29])
-    raw[16:29] = ihdr
-    raw[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
-    path.write_bytes(bytes(raw))
-    return path
 
 
 class IdxBombTest(tf.test.TestCase):

@@ -276,7 +276,7 @@ class NonFiniteLossTest(tf.test.TestCase):
         model = tiny_model()
         before = [w.copy() for w in model.get_weights()]
         with self.assertRaisesRegex(
-            ValueError, r"^the training data: 2 images hold NaN .*image 7\)"
+            ValueError, r"^the training data: 2 of 60 images hold NaN .*image 7\)"
         ):
             fit_iterations(model, x, y, iterations=CHUNK, batch_size=BATCH, chunk=CHUNK)
         for weights, weights0 in zip(model.get_weights(), before):

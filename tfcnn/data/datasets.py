@@ -129,8 +129,9 @@ def check_images_and_labels(images, labels, num_classes: int | None, where: str)
         bad = ~np.isfinite(images.reshape(len(images), -1)).all(axis=1)
         if bad.any():
             raise ValueError(
-                f"{where}: {int(bad.sum())} images hold NaN or infinite values "
-                f"(the first is image {int(bad.argmax())}); training on them makes "
+                f"{where}: {int(bad.sum())} of {len(images)} images hold NaN or "
+                f"infinite values (the first is image {int(bad.argmax())}); "
+                "training on them makes "
                 "the weights NaN. Fix: repair or drop those images (e.g. "
                 "np.nan_to_num)."
             )
@@ -143,9 +144,9 @@ def check_images_and_labels(images, labels, num_classes: int | None, where: str)
         first = int(bad.argmax())
         raise ValueError(
             f"{where}: label {labels[first].tolist()} (of example {first}) is not "
-            f"a class 0..{num_classes - 1}; {int(outside.sum())} labels are out of "
-            "range. Fix: number the classes from 0, or check that the label file "
-            "belongs to these images."
+            f"a class 0..{num_classes - 1} ({int(outside.sum())} of {outside.size} "
+            "labels are out of range). Fix: number the classes from 0, or check "
+            "that the label file belongs to these images."
         )
 
 

@@ -89,7 +89,9 @@ def _npy_data_bytes(member) -> int:
     return math.prod(shape) * dtype.itemsize  # Python ints: no overflow
 
 
-def check_npz(path, limit: int = MAX_DATA_BYTES, argument: str = "max_bytes") -> None:
+def check_npz(
+    path, limit: int = MAX_DATA_BYTES, argument: str = "max_bytes", fix="delete it"
+) -> None:
     """Checks an `.npz` file before `np.load` decompresses it.
 
     The sizes its zip directory declares are summed (Python's zip reader
@@ -104,6 +106,8 @@ def check_npz(path, limit: int = MAX_DATA_BYTES, argument: str = "max_bytes") ->
         limit: the largest total of declared sizes, in bytes. Defaults to
             `MAX_DATA_BYTES`.
         argument: the caller's keyword for the limit. Defaults to "max_bytes".
+        fix: what to do with a damaged file, for the message. Defaults to
+            "delete it".
 
     Raises:
         ValueError: the file is not a zip archive of arrays, declares more
@@ -119,7 +123,7 @@ def check_npz(path, limit: int = MAX_DATA_BYTES, argument: str = "max_bytes") ->
                     with archive.open(entry) as member:
                         needed.append(_npy_data_bytes(member))
     except NPZ_ERRORS as error:
-        raise _damaged_npz(path, error) from error
+        raise _damaged_npz(path, error, fix) from error
     if declared > limit:
         raise too_large(path, f"declares {size_text(declared)}", limit, argument)
     for entry, size in zip(entries, needed):
@@ -128,12 +132,13 @@ def check_npz(path, limit: int = MAX_DATA_BYTES, argument: str = "max_bytes") ->
                 path,
                 f"{entry.filename} declares {size_text(size)} of data but holds "
                 f"{size_text(entry.file_size)}",
+                fix,
             )
 
 
-def _damaged_npz(path, reason) -> ValueError:
+def _damaged_npz(path, reason, fix: str) -> ValueError:
     return ValueError(
-        f"{path}: not a readable .npz file ({reason}); it is damaged, delete it."
+        f"{path}: not a readable .npz file ({reason}); it is damaged: {fix}."
     )
 
 

@@ -192,10 +192,11 @@ class TrainingBackup(keras.callbacks.Callback):
 
     def _load(self) -> tuple[dict, list[np.ndarray]]:
         """The state and the arrays of the checkpoint file, its size checked first."""
+        fix = f"delete {self.directory} to start the run over"
         try:
-            check_npz(self.path, self.max_bytes)
+            check_npz(self.path, self.max_bytes, fix=fix)
         except ValueError as error:
-            raise CheckpointError(f"{error} Or delete {self.directory}.") from error
+            raise CheckpointError(str(error)) from error
         try:
             with np.load(self.path, allow_pickle=False) as stored:
                 state = json.loads(str(stored["state"]))
@@ -204,8 +205,7 @@ class TrainingBackup(keras.callbacks.Callback):
                 arrays = [stored[f"v{i}"] for i in range(len(state["shapes"]))]
         except (*NPZ_ERRORS, KeyError, TypeError) as error:
             raise CheckpointError(
-                f"{self.path} is damaged ({type(error).__name__}: {error}). "
-                f"Fix: delete {self.directory} to start the run over."
+                f"{self.path} is damaged ({type(error).__name__}: {error}). Fix: {fix}."
             ) from error
         return state, arrays
 
