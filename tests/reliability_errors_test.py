@@ -1,5 +1,6 @@
-"""Every mistake of the error catalogue fails with a message that names the problem
-and the fix, and writes nothing (the page docs/what-can-go-wrong.md shows them).
+"""Every mistake of the error catalogue, and every damaged or hostile file, fails
+with a message that names the problem and the fix, and writes nothing (the page
+docs/what-can-go-wrong.md shows them).
 
 The cases themselves live in `tfcnn.site.error_cases`, which writes the page's
 table (`scripts/error_catalogue.py`; their machinery is `tfcnn.site.catalogue`);
@@ -16,7 +17,7 @@ from absl.testing import parameterized
 
 from tfcnn.data import ChecksumError, DataNotFoundError
 from tfcnn.site.catalogue import UsageError, run_case
-from tfcnn.site.error_cases import CASES
+from tfcnn.site.error_cases import CASES, HOSTILE_CASES
 from tfcnn.training.checkpoints import CheckpointError, TrainingDivergedError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -109,17 +110,84 @@ EXPECTED = {
     ),
 }
 
+# The damaged and hostile files: each is refused with its limit or its damage named.
+HOSTILE_EXPECTED = {
+    "idx_gz_bomb": (
+        ValueError,
+        [
+            "train-labels-idx1-ubyte.gz: longer than its header says",
+            "shape (20,) (28 bytes)",
+            "Fetch the file again",
+        ],
+    ),
+    "idx_huge_header": (
+        ValueError,
+        [
+            "train-images-idx3-ubyte.gz: the header declares shape (2147483647, "
+            "2147483647, 2147483647), 9,903,520,300,447,984,150,353,281,023 bytes",
+            "more than the limit of 2 GiB",
+            "pass a larger max_bytes=",
+        ],
+    ),
+    "label_ten": (
+        ValueError,
+        ["…/data/mnist (test): label 10 (of example 7) is not a class 0..9", "Fix:"],
+    ),
+    "label_negative": (
+        ValueError,
+        ["…/data/mnist (test): label -1 (of example 7) is not a class 0..9", "Fix:"],
+    ),
+    "image_too_large": (
+        ValueError,
+        [
+            "…/images/dog/1.png: is 9000x9000 = 81,000,000 pixels",
+            "more than the limit of 67,108,864",
+            "pass a larger max_pixels=",
+        ],
+    ),
+    "images_nan": (
+        ValueError,
+        ["1 of 40 images hold NaN", "the first is image 3", "Fix: repair or drop"],
+    ),
+    "csv_label_path": (
+        ValueError,
+        ["…/labels.csv: line 2", "'../../outside' is not a plain name", "fix the line"],
+    ),
+    "result_cut_short": (
+        ValueError,
+        ["…/results/c1/run.json: not a results file (JSONDecodeError", "delete it"],
+    ),
+    "result_nested_deep": (
+        ValueError,
+        ["…/results/c1/run.json: not a results file (RecursionError", "delete it"],
+    ),
+    "checkpoint_huge_array": (
+        CheckpointError,
+        [
+            "v0.npy declares 37.3 GiB of data but holds 192 bytes",
+            "delete …/checkpoints/c1/deep_valid_seed0 to start the run over",
+        ],
+    ),
+    "checkpoint_cut_short": (
+        CheckpointError,
+        ["checkpoint.npz: not a readable .npz file", "to start the run over"],
+    ),
+}
+ALL_EXPECTED = {**EXPECTED, **HOSTILE_EXPECTED}
+
 
 class ErrorCatalogueTest(tf.test.TestCase, parameterized.TestCase):
     def test_every_case_is_tested_and_there_are_at_least_ten(self):
         self.assertCountEqual([case.name for case in CASES], EXPECTED)
+        self.assertCountEqual([case.name for case in HOSTILE_CASES], HOSTILE_EXPECTED)
         self.assertGreaterEqual(len(EXPECTED), 10)
+        self.assertGreaterEqual(len(HOSTILE_EXPECTED), 10)
 
-    @parameterized.named_parameters((name, name) for name in EXPECTED)
+    @parameterized.named_parameters((name, name) for name in ALL_EXPECTED)
     def test_case_fails_clearly_and_writes_nothing(self, name):
-        case = next(case for case in CASES if case.name == name)
+        case = next(case for case in CASES + HOSTILE_CASES if case.name == name)
         outcome = run_case(case)
-        error_type, phrases = EXPECTED[name]
+        error_type, phrases = ALL_EXPECTED[name]
         self.assertIsInstance(outcome.error, error_type)
         for phrase in phrases:
             self.assertIn(phrase, outcome.message)
@@ -135,9 +203,13 @@ class ErrorCatalogueTest(tf.test.TestCase, parameterized.TestCase):
             self.skipTest(f"{path} not written yet (python scripts/error_catalogue.py)")
         stored = json.loads(path.read_text())
         self.assertEqual(list(stored["cases"]), [c.name for c in CASES])
-        known = {**vars(builtins), **{t.__name__: t for t, _ in EXPECTED.values()}}
-        for name, entry in stored["cases"].items():
-            error_type = EXPECTED[name][0]
+        self.assertEqual(
+            list(stored["hostile"]["cases"]), [c.name for c in HOSTILE_CASES]
+        )
+        known = {**vars(builtins), **{t.__name__: t for t, _ in ALL_EXPECTED.values()}}
+        entries = {**stored["cases"], **stored["hostile"]["cases"]}
+        for name, entry in entries.items():
+            error_type = ALL_EXPECTED[name][0]
             if error_type is UsageError:
                 self.assertEqual(entry["error"], "usage error (exit status 2)")
             else:

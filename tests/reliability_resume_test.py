@@ -269,13 +269,38 @@ class CheckpointFileTest(tf.test.TestCase):
 
 
 class NonFiniteLossTest(tf.test.TestCase):
-    def test_nan_input_is_caught_although_the_loss_stays_finite(self):
+    def test_nan_input_is_refused_before_training(self):
+        x, y = tiny_data()
+        x[7, 2, 3] = np.inf
+        x[9] = np.nan
+        model = tiny_model()
+        before = [w.copy() for w in model.get_weights()]
+        with self.assertRaisesRegex(
+            ValueError, r"^the training data: 2 of 60 images hold NaN .*image 7\)"
+        ):
+            fit_iterations(model, x, y, iterations=CHUNK, batch_size=BATCH, chunk=CHUNK)
+        for weights, weights0 in zip(model.get_weights(), before):
+            self.assertAllEqual(weights, weights0)  # no step was taken
+
+    def test_labels_out_of_range_are_refused_before_training(self):
+        x, y = tiny_data()
+        for label in (3, -1):
+            y[5] = label
+            with self.assertRaisesRegex(
+                ValueError, rf"label {label} \(of example 5\) is not a class 0..2"
+            ):
+                fit_iterations(
+                    tiny_model(), x, y, iterations=CHUNK, batch_size=BATCH, chunk=CHUNK
+                )
+
+    def test_nan_weights_are_caught_although_the_loss_stays_finite(self):
         x, y = tiny_data()
         x[:] = np.nan  # e.g. images divided by a zero standard deviation
         # A layer maps the NaN activations to 0, so the loss stays finite while
         # the conv kernel's gradient (input x upstream gradient = NaN x 0), and
         # then the kernel, are NaN. (Whether a ReLU does this depends on the
-        # CPU's max instruction, so the test does not rely on one.)
+        # CPU's max instruction, so the test does not rely on one.) The arrays
+        # would be refused, so the NaN comes in through a stream.
         set_seed(0)
         inputs = keras.Input((8, 8, 1))
         conv = keras.layers.Conv2D(4, 3)(inputs)
@@ -284,11 +309,12 @@ class NonFiniteLossTest(tf.test.TestCase):
         )(conv)
         outputs = keras.layers.Dense(3)(keras.layers.Flatten()(finite))
         model = compile_classifier(keras.Model(inputs, outputs), learning_rate=1e-2)
+        stream = tf.data.Dataset.from_tensor_slices((x, y)).batch(BATCH).repeat()
         with self.assertRaisesRegex(
             TrainingDivergedError,
             r"after iteration 10 the weights hold NaN .*kernel.*Nothing was saved",
         ):
-            fit_iterations(model, x, y, iterations=CHUNK, batch_size=BATCH, chunk=CHUNK)
+            fit(model, stream, epochs=1, steps_per_epoch=CHUNK)
 
     def test_nan_stops_training_and_keeps_the_last_good_checkpoint(self):
         folder = Path(self.get_temp_dir()) / "diverged"

@@ -16,6 +16,7 @@ from tfcnn.data.locate import (
     not_found_message,
     verify_checksums,
 )
+from tfcnn.results.bounded import too_large
 
 IDX_FILES = {
     "x_train": "train-images-idx3-ubyte.gz",
@@ -50,6 +51,8 @@ CIFAR10_CLASSES = (
 )
 NO_DOWNLOAD_ENV = "TFCNN_NO_DOWNLOAD"
 DOWNLOAD_SOURCE = "tfds.load download"
+# The largest image read (width x height), checked before it is decoded.
+MAX_IMAGE_PIXELS = 8192 * 8192
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,7 +116,50 @@ def _load(name, folder, required, reader, classes, data_dir, download):
         return ImageDataset(name, *arrays, classes, DOWNLOAD_SOURCE)
     checksums_ok = verify_checksums(path)
     arrays = reader(path)
+    for images, labels, split in ((*arrays[:2], "train"), (*arrays[2:], "test")):
+        check_images_and_labels(images, labels, len(classes), f"{path} ({split})")
     return ImageDataset(name, *arrays, classes, str(path), checksums_ok)
+
+
+def check_images_and_labels(images, labels, num_classes: int | None, where: str):
+    """Refuses what would make training fail or go wrong, before it starts.
+
+    Args:
+        images: the images; float ones must be finite (no NaN, no inf).
+        labels: integer class labels (one per example, or one per head),
+            each in 0..num_classes - 1; float labels (one-hot rows) are not
+            checked.
+        num_classes: the classes; None checks no labels.
+        where: what the arrays are, first in the message (a path, "x").
+
+    Raises:
+        ValueError: a NaN or infinite image value, or a label out of range;
+            the message names the first one and the fix.
+    """
+    images = np.asarray(images)
+    if images.dtype.kind == "f":
+        bad = ~np.isfinite(images.reshape(len(images), -1)).all(axis=1)
+        if bad.any():
+            raise ValueError(
+                f"{where}: {int(bad.sum())} of {len(images)} images hold NaN or "
+                f"infinite values (the first is image {int(bad.argmax())}); "
+                "training on them makes "
+                "the weights NaN. Fix: repair or drop those images (e.g. "
+                "np.nan_to_num)."
+            )
+    labels = np.asarray(labels)
+    if num_classes is None or labels.dtype.kind not in "iu" or labels.ndim == 0:
+        return
+    outside = (labels < 0) | (labels >= num_classes)
+    bad = outside.reshape(len(labels), -1).any(axis=1)
+    if bad.any():
+        first = int(bad.argmax())
+        raise ValueError(
+            f"{where}: label {labels[first].tolist()} (of example {first}) is not "
+            f"a class 0..{num_classes - 1} ({int(outside.sum())} of {outside.size} "
+            "labels are out of range). Fix: number the classes from 0, or check "
+            "that the label file belongs to these images."
+        )
 
 
 def _read_idx_folder(path: Path):
@@ -164,30 +210,77 @@ def load_fashion_mnist(data_dir=None, download=None) -> ImageDataset:
     )
 
 
-def _read_jpeg(path: Path) -> np.ndarray:
+def open_image(path: Path, max_pixels: int = MAX_IMAGE_PIXELS):
+    """The image of `path`, opened by PIL from its header alone (not decoded yet).
+
+    Args:
+        path: a JPEG, PNG, BMP or GIF file.
+        max_pixels: the largest width x height accepted. Defaults to
+            `MAX_IMAGE_PIXELS`.
+
+    Raises:
+        ValueError: the file is not an image, or it is larger than `max_pixels`.
+    """
     from PIL import Image
 
     try:
-        with Image.open(path) as image:
-            return np.asarray(image.convert("RGB"))
+        image = Image.open(path)
+    except Image.DecompressionBombError as error:  # beyond PIL's own limit
+        raise ValueError(
+            f"{path}: refused before decoding ({error}); replace the image."
+        ) from error
     except Exception as error:  # noqa: BLE001 - PIL raises many types
         raise ValueError(
             f"{path}: unreadable image ({error}); delete or replace it."
         ) from error
+    width, height = image.size
+    if width * height > max_pixels:
+        image.close()
+        raise too_large(
+            path,
+            f"is {width}x{height} = {width * height:,} pixels",
+            max_pixels,
+            "max_pixels",
+        )
+    return image
+
+
+def check_image_files(paths, max_pixels: int = MAX_IMAGE_PIXELS) -> None:
+    """Reads the header of every image file: ValueError for any `open_image` refuses.
+
+    Args:
+        paths: the image files.
+        max_pixels: as `open_image`. Defaults to `MAX_IMAGE_PIXELS`.
+    """
+    for path in paths:
+        open_image(Path(path), max_pixels).close()
+
+
+def _read_jpeg(path: Path, max_pixels: int = MAX_IMAGE_PIXELS) -> np.ndarray:
+    with open_image(path, max_pixels) as image:
+        try:
+            return np.asarray(image.convert("RGB"))
+        except Exception as error:  # noqa: BLE001 - PIL raises many types
+            raise ValueError(
+                f"{path}: unreadable image ({error}); delete or replace it."
+            ) from error
 
 
 def read_image_folder(
-    root: Path, class_names=None
+    root: Path, class_names=None, max_pixels: int = MAX_IMAGE_PIXELS
 ) -> tuple[np.ndarray, np.ndarray, tuple]:
     """Reads `root/<class>/*.jpg|png` into uint8 images and integer labels.
 
     Args:
         root: the folder with one sub-folder per class.
         class_names: the class order; defaults to the sorted sub-folder names.
+        max_pixels: the largest image (width x height), refused before it is
+            decoded. Defaults to `MAX_IMAGE_PIXELS`.
 
     Raises:
         ValueError: no class folders, an empty class, images of different
-            sizes, or an unreadable image; the message names the path.
+            sizes, an image over `max_pixels`, or an unreadable image; the
+            message names the path.
     """
     root = Path(root)
     if class_names is None:
@@ -208,7 +301,7 @@ def read_image_folder(
         files += found
         labels += [label] * len(found)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        images = list(pool.map(_read_jpeg, files))
+        images = list(pool.map(lambda path: _read_jpeg(path, max_pixels), files))
     shapes = {image.shape for image in images}
     if len(shapes) != 1:
         raise ValueError(f"{root}: images have different shapes {sorted(shapes)}.")

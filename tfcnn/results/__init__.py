@@ -22,7 +22,15 @@ from pathlib import Path
 
 import numpy as np
 
+from tfcnn.results.bounded import read_json
+
 RESULTS_ENV = "TFCNN_RESULTS_DIR"
+# For tests that kill a process while it writes (tests/reliability_kill_test.py):
+# set to "<file name>:<seconds>", every `atomic_write` of a file of that name
+# prints "renaming <path>" on standard error between writing the temporary
+# file and renaming it, and waits that long there. Unset (always, outside such
+# tests), it does nothing.
+PAUSE_ENV = "TFCNN_PAUSE_BEFORE_RENAME"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -174,10 +182,24 @@ def atomic_write(path: Path, write) -> None:
     try:
         write(Path(tmp))
         os.chmod(tmp, 0o644)  # mkstemp makes the file private; results are public
+        name, _, seconds = os.environ.get(PAUSE_ENV, "").rpartition(":")
+        if name == path.name:
+            print(f"renaming {path}", file=sys.stderr, flush=True)
+            time.sleep(float(seconds))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_savez(path: Path, arrays: dict) -> None:
+    """`np.savez` of `arrays` into `path` (an `.npz` file), through `atomic_write`."""
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as handle:  # a handle: np.savez adds no ".npz"
+            np.savez(handle, **arrays)
+
+    atomic_write(Path(path), write)
 
 
 def _jsonable(value):
@@ -222,14 +244,19 @@ def write_result(
 
 
 def read_result(result_id: str, name: str, root: Path | None = None) -> dict:
-    """Reads a result written by `write_result`; FileNotFoundError names the script to run."""
+    """Reads a result written by `write_result` (with `read_json`'s checks).
+
+    Raises:
+        FileNotFoundError: there is no such result; the message says what to run.
+        ValueError: the file is too large or not a results file.
+    """
     path = Path(root or results_dir()) / result_id / f"{name}.json"
     if not path.exists():
         raise FileNotFoundError(
             f"{path} does not exist; run the script that writes result '{result_id}' "
             "(see docs/reproduce.md)."
         )
-    return json.loads(path.read_text())
+    return read_json(path)
 
 
 def stored_or_trained(
@@ -260,7 +287,7 @@ def stored_or_trained(
     """
     path = Path(root or results_dir()) / result_id / f"{name}.json"
     if path.exists():
-        return json.loads(path.read_text())
+        return read_json(path)
     started = time.perf_counter()
     result = train()
     seconds = time.perf_counter() - started

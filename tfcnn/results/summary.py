@@ -7,13 +7,13 @@ std, count) and `describe` (also the range) summarise numbers;
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import numpy as np
 
 from tfcnn.results import results_dir
+from tfcnn.results.bounded import read_json
 
 
 def mean_std(values) -> dict:
@@ -108,7 +108,7 @@ def load_runs(result_id: str, prefix: str, root: Path | None = None) -> dict[int
     for path in sorted(folder.glob(f"{prefix}_seed*.json")):
         match = pattern.fullmatch(path.name)
         if match:
-            runs[int(match.group(1))] = json.loads(path.read_text())
+            runs[int(match.group(1))] = read_json(path)
     if not runs:
         raise FileNotFoundError(
             f"no runs {folder}/{prefix}_seed*.json: run their script first."

@@ -15,11 +15,11 @@ that says which page, which placeholder, and which script writes the file.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from tfcnn.results import results_dir
+from tfcnn.results.bounded import read_json
 
 PLACEHOLDER = re.compile(r"\{\{\s*(result|table)\s+([^{}]*?)\s*\}\}")
 
@@ -113,7 +113,7 @@ def _load(ref: str, root: Path, cache: dict) -> dict:
                 f"{path} does not exist: run the script that writes it "
                 "(docs/reproduce.md lists them)."
             )
-        cache[ref] = json.loads(path.read_text())
+        cache[ref] = read_json(path)
     return cache[ref]
 
 
@@ -139,7 +139,7 @@ def render(markdown: str, root: Path | None = None, page: str = "page") -> str:
             return format_value(
                 lookup(data, words[1]), words[2] if len(words) > 2 else ""
             )
-        except (KeyError, IndexError, ValueError) as error:
+        except (KeyError, IndexError, ValueError, TypeError) as error:
             raise MissingResultError(f"{page}: {match.group(0)}: {error}") from error
 
     return PLACEHOLDER.sub(replace, markdown)

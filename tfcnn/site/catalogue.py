@@ -18,8 +18,11 @@ import html
 import importlib.util
 import io
 import os
+import struct
 import sys
 import tempfile
+import time
+import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -28,7 +31,7 @@ import numpy as np
 from tfcnn.data import write_idx
 from tfcnn.data.datasets import IDX_FILES
 from tfcnn.models import build_shallow
-from tfcnn.results import set_seed
+from tfcnn.results import set_seed, write_result
 from tfcnn.training.checkpoints import TrainingBackup
 from tfcnn.training.fit import compile_classifier
 
@@ -204,7 +207,7 @@ def script_options(path: Path, argv: list[str]) -> Callable[[], object]:
 
 
 def fake_mnist(folder: Path, train: int = 20, test: int = 10) -> Path:
-    """A tiny MNIST-layout folder `<folder>/data/mnist` of random images.
+    """A tiny MNIST-layout folder `<folder>/data/mnist` of random images and labels.
 
     Args:
         folder: where to create `data/mnist`.
@@ -220,13 +223,27 @@ def fake_mnist(folder: Path, train: int = 20, test: int = 10) -> Path:
     sizes = {"x_train": train, "y_train": train, "x_test": test, "y_test": test}
     for key, name in IDX_FILES.items():
         shape = (sizes[key], 28, 28) if key.startswith("x") else (sizes[key],)
-        write_idx(mnist / name, rng.integers(0, 256, shape, dtype=np.uint8))
+        top = 256 if key.startswith("x") else 10  # pixels, or the 10 classes
+        write_idx(mnist / name, rng.integers(0, top, shape, dtype=np.uint8))
     return folder / "data"
 
 
 def rewrite_gzip(path: Path, edit: Callable[[bytes], bytes]) -> None:
     """Replaces the content of a gzip file by `edit(content)`, compressed again."""
     path.write_bytes(gzip.compress(edit(gzip.decompress(path.read_bytes()))))
+
+
+def png_declaring(path: Path, width: int, height: int) -> Path:
+    """Writes a 1x1 PNG whose header (IHDR chunk) declares `width` x `height`."""
+    from PIL import Image
+
+    Image.new("RGB", (1, 1)).save(path)
+    raw = bytearray(path.read_bytes())
+    ihdr = struct.pack(">II", width, height) + bytes(raw[24:29])
+    raw[16:29] = ihdr
+    raw[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    path.write_bytes(bytes(raw))
+    return path
 
 
 def tiny_model(learning_rate: float = 1e-3, optimizer: str = "adam"):
@@ -268,3 +285,16 @@ def interrupted_checkpoint(folder: Path) -> Path:
     backup.restore(model, {"batch_size": 50, "iterations": 20000})
     backup.on_epoch_end(0, {"loss": 1.0})
     return directory
+
+
+def write_errors_result(name: str, data: dict, started: float, root=None) -> Path:
+    """Writes `<root>/errors/<name>.json` with the wall time since `started`.
+
+    Args:
+        name: the file name without `.json`, e.g. "catalogue".
+        data: what the page shows.
+        started: `time.perf_counter()` when the work began.
+        root: the results folder. Defaults to None (`docs/results`).
+    """
+    seconds = time.perf_counter() - started
+    return write_result("errors", name, data, wall_seconds=seconds, root=root)

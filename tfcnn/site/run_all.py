@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import time
 from pathlib import Path
 
 from tfcnn.results import REPO_ROOT, results_dir, write_result
+from tfcnn.results.bounded import read_json
 from tfcnn.site import markdown_table
 
 QUICK_ROOT = Path("runs/quick")
@@ -56,6 +56,8 @@ TABLE = [
     ("bench_scratch.py", "D5 (NumPy against Keras)", [[]], [["--quick"]], ONE_THREAD),
     ("error_catalogue.py", "what can go wrong", [[]], [["--results-dir", str(QUICK_ROOT)]], ()),
     ("tensorboard_screenshot.py", "the TensorBoard picture", [[]], [["--quick"]], ()),
+    ("fuzz.py", "what can go wrong (fuzzing the readers)", [["--seconds", "120"]],
+     [["--seconds", "5", "--results-dir", str(QUICK_ROOT)]], ()),
     ("run_notebooks.py", "the walkthrough notebooks' outputs", [[]], [], ()),
     ("bench.py", "performance (Keras against PyTorch)",
      [["--wait-for-quiet", "30"]], [["--quick"]], ()),
@@ -222,7 +224,7 @@ def recorded_times(paths: list[Path], root: Path) -> dict:
     """
     entries = []
     for path in paths:
-        meta = json.loads(path.read_text()).get("meta", {})
+        meta = read_json(path).get("meta", {})
         script = (meta.get("command") or "").split(" ")[0]
         entries.append(
             {

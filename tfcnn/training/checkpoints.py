@@ -28,9 +28,12 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from tfcnn.results import atomic_write
+from tfcnn.results import atomic_savez
+from tfcnn.results.bounded import MAX_DATA_BYTES, NPZ_ERRORS, check_npz
 
 CHECKPOINT_FILE = "checkpoint.npz"
+# What the state stored with the arrays holds.
+_STATE_KEYS = frozenset({"epochs", "run", "shapes", "callbacks", "epoch_logs"})
 
 
 class CheckpointError(ValueError):
@@ -103,11 +106,15 @@ class TrainingBackup(keras.callbacks.Callback):
         resume: continue from a checkpoint found in `directory`. With False,
             finding one is an error (so that a forgotten `--resume` never
             throws away a long run). Defaults to False.
+        max_bytes: the largest checkpoint read (the sizes its archive
+            declares, checked before anything is decompressed). Defaults to
+            `MAX_DATA_BYTES`.
     """
 
-    def __init__(self, directory, resume: bool = False):
+    def __init__(self, directory, resume: bool = False, max_bytes=MAX_DATA_BYTES):
         super().__init__()
         self.directory = Path(directory)
+        self.max_bytes = max_bytes
         self.path = self.directory / CHECKPOINT_FILE
         if self.path.exists() and not resume:
             raise CheckpointError(
@@ -146,15 +153,14 @@ class TrainingBackup(keras.callbacks.Callback):
                 iteration it resumes after. Defaults to None (epochs).
 
         Raises:
-            CheckpointError: the checkpoint belongs to a different run or model.
+            CheckpointError: the checkpoint belongs to a different run or
+                model, is larger than `max_bytes`, or is damaged.
         """
         self.run = _normalised(run)
         self._tracked = [cb for cb in callbacks if keeps_state(cb)]
         if not self.path.exists():
             return 0
-        with np.load(self.path, allow_pickle=False) as stored:
-            state = json.loads(str(stored["state"]))
-            arrays = [stored[f"v{i}"] for i in range(len(state["shapes"]))]
+        state, arrays = self._load()
         self._check_same_run(state["run"])
         variables = _training_variables(model)
         # Shapes, not names: Keras numbers layers and optimisers per process.
@@ -183,6 +189,25 @@ class TrainingBackup(keras.callbacks.Callback):
         )
         print(f"resuming from {self.path} after {done}")
         return self.completed_epochs
+
+    def _load(self) -> tuple[dict, list[np.ndarray]]:
+        """The state and the arrays of the checkpoint file, its size checked first."""
+        fix = f"delete {self.directory} to start the run over"
+        try:
+            check_npz(self.path, self.max_bytes, fix=fix)
+        except ValueError as error:
+            raise CheckpointError(str(error)) from error
+        try:
+            with np.load(self.path, allow_pickle=False) as stored:
+                state = json.loads(str(stored["state"]))
+                if not isinstance(state, dict) or not _STATE_KEYS <= state.keys():
+                    raise ValueError(f"its state lacks one of {sorted(_STATE_KEYS)}")
+                arrays = [stored[f"v{i}"] for i in range(len(state["shapes"]))]
+        except (*NPZ_ERRORS, KeyError, TypeError) as error:
+            raise CheckpointError(
+                f"{self.path} is damaged ({type(error).__name__}: {error}). Fix: {fix}."
+            ) from error
+        return state, arrays
 
     def _check_same_run(self, stored_run: dict) -> None:
         if stored_run == self.run:
@@ -222,12 +247,7 @@ class TrainingBackup(keras.callbacks.Callback):
         }
         payload = {f"v{i}": a for i, a in enumerate(arrays)}
         payload["state"] = np.array(json.dumps(state))
-
-        def write(tmp: Path) -> None:
-            with open(tmp, "wb") as handle:
-                np.savez(handle, **payload)
-
-        atomic_write(self.path, write)
+        atomic_savez(self.path, payload)
         self.completed_epochs = epoch + 1
         self.last_good_iteration = iteration
 

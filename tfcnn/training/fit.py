@@ -29,6 +29,7 @@ import tensorflow as tf
 
 from tfcnn.data import stratified_indices
 from tfcnn.data.augment import AugmentedBatches
+from tfcnn.data.datasets import check_images_and_labels
 from tfcnn.data.pipeline import make_dataset
 from tfcnn.data.splits import Split
 from tfcnn.training.callbacks import EpochClock, IterationLogger
@@ -554,6 +555,7 @@ def train_epochs(
         raise ValueError(
             f"batch_size must be in [1, {n_train}] (the training set), got {batch_size}."
         )
+    _check_inputs(model, split.x_train, split.y_train)
     per_class = max(1, min(train_eval_size, n_train) // len(split.class_names))
     sample = stratified_indices(split.y_train, per_class, seed)
     updates = math.ceil(n_train / batch_size)
@@ -627,13 +629,30 @@ def _finite_or_none(value):
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
+def _classes_of(model: keras.Model, y) -> int | None:
+    """The classes of a single-output model whose integer labels have the
+    shape of `y` (one per example, or one per head); None otherwise."""
+    try:
+        outputs = model.outputs
+    except (AttributeError, ValueError):  # a Sequential model without an Input
+        return None
+    if not isinstance(y, np.ndarray) or not outputs or len(outputs) != 1:
+        return None
+    shape = tuple(outputs[0].shape[1:])
+    if not shape or shape[-1] < 2 or y.shape[1:] != shape[:-1]:
+        return None  # one sigmoid output, or labels of another shape
+    return shape[-1]
+
+
 def _check_inputs(model: keras.Model, x, y) -> None:
-    """ValueError when the images do not fit the model or the labels the images."""
+    """ValueError when the images do not fit the model, the labels the images,
+    an image holds NaN or inf, or a label is not one of the model's classes."""
     if isinstance(y, np.ndarray) and len(y) != len(x):
         raise ValueError(
             f"x holds {len(x)} images but y holds {len(y)} labels; pass one label "
             "per image."
         )
+    check_images_and_labels(x, y, _classes_of(model, y), "the training data")
     try:
         inputs = model.inputs
     except (AttributeError, ValueError):  # a Sequential model without an Input

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 from pathlib import Path
 
 import keras
@@ -42,6 +41,7 @@ from tfcnn.plots.samples import (
     plot_examples,
 )
 from tfcnn.results import save_figure, set_seed, write_result
+from tfcnn.results.bounded import read_json
 from tfcnn.results.summary import by_epoch, format_mean_std, mean_std
 from tfcnn.training.devices import use_strategy
 from tfcnn.training.fit import train_epochs
@@ -216,7 +216,7 @@ def read_run(root: Path, name: str) -> dict:
     path = Path(root) / RESULT_ID / f"{name}.json"
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: train that run first.")
-    return json.loads(path.read_text())
+    return read_json(path)
 
 
 def train_runs(config: Config, split, recipe: Recipe, strides, seeds, root: Path):

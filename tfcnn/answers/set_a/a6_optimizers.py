@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +29,7 @@ from tfcnn.models import build_shallow
 from tfcnn.plots.curves import plot_curves
 from tfcnn.plots.style import new_figure
 from tfcnn.results import save_figure, set_seed, write_result
+from tfcnn.results.bounded import read_json
 from tfcnn.results.summary import (
     final_metrics,
     first_reaching,
@@ -193,7 +193,7 @@ def read_sweep(config: Config, root: Path) -> tuple[dict, dict]:
                 name = sweep_run_name(optimizer, batch, config.lr_scaling, seed)
                 path = Path(root) / RESULT_ID / f"{name}.json"
                 if path.exists():
-                    found[seed] = json.loads(path.read_text())
+                    found[seed] = read_json(path)
             if not found:
                 raise FileNotFoundError(
                     f"no run of {optimizer} at batch {batch} under {root}: "

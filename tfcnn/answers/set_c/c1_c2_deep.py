@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,7 @@ from tfcnn.models.mnist import build_deep
 from tfcnn.plots.curves import plot_curves
 from tfcnn.plots.style import new_figure
 from tfcnn.results import results_dir, save_figure, set_seed, write_result
+from tfcnn.results.bounded import read_json
 from tfcnn.results.summary import (
     describe,
     final_summary,
@@ -184,7 +184,7 @@ def site_reference(config: Config) -> tuple[dict | None, dict | None]:
 
     def read(name: str) -> dict | None:
         path = folder / f"{name}.json"
-        return json.loads(path.read_text()) if path.is_file() else None
+        return read_json(path) if path.is_file() else None
 
     run, summary = read(config.run_name), read("summary")
     if summary is None or summary["meta"]["config"]["padding"] != config.padding:

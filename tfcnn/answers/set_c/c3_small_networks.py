@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 from pathlib import Path
 
 from tfcnn import cli
@@ -24,6 +23,7 @@ from tfcnn.models.mnist import build_reduced_deep, build_shallow
 from tfcnn.plots.curves import plot_curves
 from tfcnn.plots.style import new_figure
 from tfcnn.results import results_dir, save_figure, set_seed, write_result
+from tfcnn.results.bounded import read_json
 from tfcnn.results.summary import describe, final_summary, first_reaching, pct_pm
 from tfcnn.training.timing import step_time
 
@@ -159,7 +159,7 @@ def candidates(family: str, target: float = TARGET, root=None) -> list[dict]:
     groups: dict[str, dict] = {}
     folder = Path(root or results_dir()) / "c3"
     for path in sorted(folder.glob(f"{family}_*_seed*.json")):
-        run = json.loads(path.read_text())
+        run = read_json(path)
         name = run["meta"]["config"]["candidate"]
         groups.setdefault(name, {})[run["meta"]["seed"]] = run
     rows = []

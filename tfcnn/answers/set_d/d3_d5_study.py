@@ -17,7 +17,6 @@ where it stopped, and two processes can share the work (`optimizers` split).
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import time
 from pathlib import Path
@@ -28,6 +27,7 @@ from tfcnn.data import load_mnist, stratified_indices, train_val_split
 from tfcnn.data.pipeline import to_float
 from tfcnn.plots import new_figure
 from tfcnn.results import save_figure, set_seed, write_result
+from tfcnn.results.bounded import read_json
 from tfcnn.results.summary import mean_std
 from tfcnn.scratch import OPTIMIZERS, build_network, make_optimizer, train
 from tfcnn.scratch.train import history_records
@@ -320,7 +320,7 @@ class Study:
         record = {**spec, "epochs": cfg.epochs, "data": data}
         path = self.root / result_id / f"{name}.json"
         if path.exists():
-            stored = json.loads(path.read_text())
+            stored = read_json(path)
             if stored.get("run") == record:
                 return stored["history"]
         if tuning:
@@ -420,7 +420,7 @@ class Study:
     def tuning(self) -> dict:
         """The chosen rates (d5/tuning.json), tuning first if they are not there yet."""
         path = self.root / "d5" / "tuning.json"
-        result = json.loads(path.read_text()) if path.exists() else self.tune()
+        result = read_json(path) if path.exists() else self.tune()
         if result is None:
             raise ValueError(
                 "no learning rates chosen yet: run --stage tune with all optimizers."

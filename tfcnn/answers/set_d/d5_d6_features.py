@@ -10,7 +10,6 @@ d6/summary, d6/tsne.png, d5/activation_maps.png, d5/activation_maps_sheet.png.
 
 from __future__ import annotations
 
-import json
 import time
 
 import numpy as np
@@ -25,6 +24,7 @@ from tfcnn.answers.set_d.d3_d5_study import (
 )
 from tfcnn.plots.maps import activation_grid, embedding_figure
 from tfcnn.results import save_figure, set_seed
+from tfcnn.results.bounded import read_json
 from tfcnn.results.summary import mean_std
 from tfcnn.scratch import BOTTLENECK
 
@@ -79,7 +79,7 @@ def feature_study(study: Study) -> dict:
                 / f"{rates}-{setting_key(opt, bs)}-seed{seed}.json"
             )
             if stored.exists():  # the same seeded run as in D5: it must end the same
-                final = json.loads(stored.read_text())["history"]["final"]
+                final = read_json(stored)["history"]["final"]
                 consistent &= all(
                     final[k] == history["final"][k]
                     for k in ("test_loss", "test_accuracy")
