@@ -65,7 +65,8 @@ class IterationLogger(keras.callbacks.Callback):
         self._events = None
 
     def on_train_begin(self, logs=None):
-        self._events = ScalarEvents.for_run(self.model.name, self.tensorboard)
+        name = getattr(self.model, "name", "model")  # a logger driven without a model
+        self._events = ScalarEvents.for_run(name, self.tensorboard)
         self.history = []
         self.iteration = 0
         self._epoch = 0
