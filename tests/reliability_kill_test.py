@@ -107,7 +107,7 @@ def start(folder: Path, pause: str | None = None):
 def wait_for(lines: queue.Queue, pattern: str) -> None:
     """Waits for a line of the worker matching `pattern`; AssertionError if it ends first."""
     while True:
-        line = lines.get(timeout=60)
+        line = lines.get(timeout=180)
         if line is None:
             raise AssertionError(f"the run ended before printing {pattern!r}")
         if re.search(pattern, line):

@@ -328,16 +328,22 @@ class AnswerTest(tf.test.TestCase):
         self.assertEqual((p_std, p_sep), (9 * 8 * 8, 9 * 8 + 8 * 8))
 
     def test_quick_run_writes_every_result(self):
-        # The quick draws make X^T X exactly singular: its condition number is
-        # infinite, which JSON cannot hold.
+        # With fewer samples than features X^T X is singular: in floating point
+        # its condition number is infinite (stored as None, JSON has no inf) or
+        # huge, depending on the BLAS's rounding.
         root = Path(self.get_temp_dir())
         run_theory_checks(Config().quick(), root)
         for path in ("b2-2/softmax.json", "b2-3/least_squares.json",
                      "b2-3/gradient_descent.png", "b2-5/separable.json"):  # fmt: skip
             self.assertTrue((root / path).is_file(), path)
         designs = read_result("b2-3", "least_squares", root)["designs"]
-        self.assertIsNone(designs["fewer_samples"]["gram_condition_number"])
-        self.assertEqual(designs["table"]["rows"][2][3], "∞")
+        condition = designs["fewer_samples"]["gram_condition_number"]
+        cell = designs["table"]["rows"][2][3]
+        if condition is None:
+            self.assertEqual(cell, "∞")
+        else:
+            self.assertGreater(condition, 1e12)
+            self.assertGreater(float(cell), 1e12)
 
 
 if __name__ == "__main__":
