@@ -40,7 +40,8 @@ class StandinTest(tf.test.TestCase):
 
     def test_budget_is_balanced_and_apart_from_validation(self):
         task = standin.select_classes(tiny_cifar(), ("cat", "dog"), keep=True)
-        (x, y), (x_val, _) = standin.few_labels(task, 5, 0, 0.25)
+        config = dataclasses.replace(standin.Config(), val_fraction=0.25)
+        (x, y), (x_val, _) = standin.few_labels(config, task, 5, 0)
         self.assertAllEqual(np.bincount(y), [5, 5])
         flat = {im.tobytes() for im in x}
         self.assertFalse(flat & {im.tobytes() for im in x_val})
@@ -54,10 +55,14 @@ class StandinTest(tf.test.TestCase):
             val_fraction=0.25,
             precision="float32",
         )
-        labelled, val = standin.few_labels(task, 10, 0, config.val_fraction)
+        labelled, val = standin.few_labels(config, task, 10, 0)
         backbone = build_cifar_net((8, 8, 8), num_classes=2)
         probe = standin.linear_probe(
-            backbone, labelled, val, (task.x_test, task.y_test), (0.1, 1.0)
+            standin.feature_model(backbone),
+            labelled,
+            val,
+            (task.x_test, task.y_test),
+            (0.1, 1.0),
         )
         self.assertEqual(probe["val_accuracy"], max(probe["val_by_c"].values()))
         self.assertBetween(probe["test_accuracy"], 0.0, 1.0)

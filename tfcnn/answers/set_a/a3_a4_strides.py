@@ -370,6 +370,15 @@ def parameter_counts(config: Config, root: Path) -> None:
     write_result(RESULT_ID, "params", counts, config=config, root=root)
 
 
+def load_epoch(config: Config, recipe: Recipe, stride: int, seed: int, epoch: int):
+    """The network of a run with the weights saved after `epoch` (counted from 1)."""
+    model = build_stride_model(config, stride, recipe.dropout)
+    model.load_weights(
+        checkpoint_dir(config, recipe, stride, seed) / f"epoch{epoch}.weights.h5"
+    )
+    return model
+
+
 def evaluate_epoch(
     config: Config, split, recipe: Recipe, stride: int, seed: int, epoch: int
 ) -> dict:
@@ -387,10 +396,7 @@ def evaluate_epoch(
         `train`, `val` and `test` (each `accuracy` and `loss`),
         `test_probabilities` and `test_predicted`.
     """
-    model = build_stride_model(config, stride, recipe.dropout)
-    model.load_weights(
-        checkpoint_dir(config, recipe, stride, seed) / f"epoch{epoch}.weights.h5"
-    )
+    model = load_epoch(config, recipe, stride, seed, epoch)
     result = {}
     for part in ("train", "val", "test"):
         probabilities = predict_probabilities(model, getattr(split, f"x_{part}"))
@@ -543,19 +549,17 @@ def shift_tolerance(
         shifts: the shifts in pixels. Defaults to (0, 1, 2).
     """
     out = {"shifts": list(shifts), "seeds": list(config.seeds)}
+    by_stride = {}
     for stride in config.strides:
         epoch = summary[f"stride{stride}"]["chosen_epoch"]
-        by_seed = []
-        for seed in config.seeds:
-            model = build_stride_model(config, stride, recipe.dropout)
-            model.load_weights(
-                checkpoint_dir(config, recipe, stride, seed)
-                / f"epoch{epoch}.weights.h5"
-            )
-            by_seed.append(
-                [shifted_accuracy(model, split.x_test, split.y_test, d) for d in shifts]
-            )
-        by_seed = np.array(by_seed)
+        models = [load_epoch(config, recipe, stride, k, epoch) for k in config.seeds]
+        by_seed = np.array(
+            [
+                [shifted_accuracy(m, split.x_test, split.y_test, d) for d in shifts]
+                for m in models
+            ]
+        )
+        by_stride[stride] = by_seed
         out[f"stride{stride}"] = {
             "by_seed": by_seed.tolist(),
             "accuracy": [mean_std(by_seed[:, i]) for i in range(len(shifts))],
@@ -563,13 +567,9 @@ def shift_tolerance(
                 mean_std(by_seed[:, 0] - by_seed[:, i]) for i in range(len(shifts))
             ],
         }
-    first, last = (
-        out[f"stride{s}"]["by_seed"] for s in (config.strides[0], config.strides[-1])
-    )
+    first, last = by_stride[config.strides[0]], by_stride[config.strides[-1]]
     # Per seed: how much more the last stride loses than the first at each shift.
-    extra = (np.array(last)[:, :1] - np.array(last)) - (
-        np.array(first)[:, :1] - np.array(first)
-    )
+    extra = (last[:, :1] - last) - (first[:, :1] - first)
     out["extra_drop"] = [mean_std(extra[:, i]) for i in range(len(shifts))]
     out["table"] = {
         "columns": ["stride", *(f"test acc., shift {d} px" for d in shifts)],

@@ -167,6 +167,21 @@ def accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
     return float((logits.argmax(axis=1) == labels).mean())
 
 
+def training_split(config, data, seed: int):
+    """`((x_train, y_train), (x_val, y_val))` of a run: a seeded validation split,
+    then the per-class subsets of `config.train_per_class` / `val_per_class`."""
+    (x_train, y_train), (x_val, y_val) = train_val_split(
+        data.x_train, data.y_train, config.val_fraction, seed
+    )
+    if config.train_per_class:
+        x_train, y_train = stratified_subset(
+            x_train, y_train, config.train_per_class, seed
+        )
+    if config.val_per_class:
+        x_val, y_val = stratified_subset(x_val, y_val, config.val_per_class, seed)
+    return (x_train, y_train), (x_val, y_val)
+
+
 def train_one(
     config, seed: int, data, backup: TrainingBackup
 ) -> tuple[dict, keras.Model]:
@@ -188,15 +203,7 @@ def train_one(
     """
     set_seed(seed, deterministic=False)
     num_classes = len(data.class_names)
-    (x_train, y_train), (x_val, y_val) = train_val_split(
-        data.x_train, data.y_train, config.val_fraction, seed
-    )
-    if config.train_per_class:
-        x_train, y_train = stratified_subset(
-            x_train, y_train, config.train_per_class, seed
-        )
-    if config.val_per_class:
-        x_val, y_val = stratified_subset(x_val, y_val, config.val_per_class, seed)
+    (x_train, y_train), (x_val, y_val) = training_split(config, data, seed)
     stem = (
         whitening_kernel(normalise(x_train[: config.whitening_images]))
         if config.whitening

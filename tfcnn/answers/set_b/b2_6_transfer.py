@@ -31,7 +31,6 @@ from tfcnn import cli
 from tfcnn.answers.set_b import b2_4_b2_5_cifar as cifar
 from tfcnn.data.datasets import ImageDataset
 from tfcnn.data.folders import cached_dataset
-from tfcnn.data.subsets import stratified_subset, train_val_split
 from tfcnn.results import set_seed, write_result
 from tfcnn.results.summary import format_mean_std, mean_std
 from tfcnn.training.checkpoints import TrainingBackup
@@ -96,20 +95,18 @@ def select_classes(data: ImageDataset, names, keep: bool) -> ImageDataset:
         mask = np.isin(y, list(index))
         return x[mask], np.array([index[v] for v in y[mask]], dtype=y.dtype)
 
+    (x_train, y_train), (x_test, y_test) = (
+        part(data.x_train, data.y_train),
+        part(data.x_test, data.y_test),
+    )
     return dataclasses.replace(
         data,
-        x_train=part(data.x_train, data.y_train)[0],
-        y_train=part(data.x_train, data.y_train)[1],
-        x_test=part(data.x_test, data.y_test)[0],
-        y_test=part(data.x_test, data.y_test)[1],
+        x_train=x_train,
+        y_train=y_train,
+        x_test=x_test,
+        y_test=y_test,
         class_names=tuple(chosen),
     )
-
-
-def few_labels(data: ImageDataset, per_class: int, seed: int, val_fraction: float):
-    """The labelled images and the validation images, as `train_one` draws them."""
-    (x, y), val = train_val_split(data.x_train, data.y_train, val_fraction, seed)
-    return stratified_subset(x, y, per_class, seed), val
 
 
 def backbone_config(config: Config) -> cifar.Config:
@@ -122,16 +119,45 @@ def backbone_config(config: Config) -> cifar.Config:
     )
 
 
-def pooled_features(model: keras.Model, x: np.ndarray) -> np.ndarray:
-    """The backbone's global-max-pooled features of `x` (float pixels)."""
-    body = keras.Model(model.input, model.get_layer("global_max").output)
-    features = body.predict(x.astype("float32"), batch_size=500, verbose=0)
-    return np.asarray(features).astype(np.float32)
+def scratch_config(config: Config, per_class: int, epochs: int = 1) -> cifar.Config:
+    """B2.4's recipe on `per_class` labelled images of each class, for `epochs`."""
+    return dataclasses.replace(
+        backbone_config(config),
+        epochs=epochs,
+        batch_size=config.scratch_batch_size,
+        train_per_class=per_class,
+        val_fraction=config.val_fraction,
+    )
 
 
-def linear_probe(backbone, labelled, val, test, cs) -> dict:
-    """Logistic regression on frozen features, its C chosen on validation."""
-    feats = [pooled_features(backbone, x) for x, _ in (labelled, val, test)]
+def few_labels(config: Config, task: ImageDataset, per_class: int, seed: int):
+    """The labelled and the validation images of one budget and seed, as
+    `cifar.train_one` draws them for the network trained from scratch."""
+    return cifar.training_split(scratch_config(config, per_class), task, seed)
+
+
+def feature_model(backbone: keras.Model) -> keras.Model:
+    """The backbone up to its global-max-pooled features."""
+    return keras.Model(backbone.input, backbone.get_layer("global_max").output)
+
+
+def pooled_features(features: keras.Model, x: np.ndarray) -> np.ndarray:
+    """`features(x)` for float pixels, as float32."""
+    out = features.predict(x.astype("float32"), batch_size=500, verbose=0)
+    return np.asarray(out).astype(np.float32)
+
+
+def linear_probe(features, labelled, val, test, cs) -> dict:
+    """Logistic regression on frozen features, its C chosen on validation.
+
+    Args:
+        features: the feature model (`feature_model` of the backbone).
+        labelled: `(x, y)` to fit on.
+        val: `(x, y)` that chooses C.
+        test: `(x, y)`, only reported.
+        cs: the inverse regularisations tried.
+    """
+    feats = [pooled_features(features, x) for x, _ in (labelled, val, test)]
     mean, std = feats[0].mean(0), feats[0].std(0) + 1e-6
     f_train, f_val, f_test = ((f - mean) / std for f in feats)
     scores = {}
@@ -149,17 +175,10 @@ def linear_probe(backbone, labelled, val, test, cs) -> dict:
 
 def from_scratch(config: Config, task: ImageDataset, per_class: int, seed: int) -> dict:
     """B2.4's network trained on the labelled images alone, epochs chosen on validation."""
-    tried = {}
-    for epochs in config.scratch_epochs:
-        recipe = dataclasses.replace(
-            backbone_config(config),
-            epochs=epochs,
-            batch_size=config.scratch_batch_size,
-            train_per_class=per_class,
-            val_fraction=config.val_fraction,
-        )
-        run, _ = train_fresh(recipe, seed, task)
-        tried[epochs] = run
+    tried = {
+        epochs: train_fresh(scratch_config(config, per_class, epochs), seed, task)[0]
+        for epochs in config.scratch_epochs
+    }
     best = max(tried, key=lambda e: tried[e]["val_accuracy_tta"])
     return {
         "chosen_epochs": best,
@@ -190,13 +209,14 @@ def run_transfer(config: Config, root) -> dict:
         f"{backbone_run['test_accuracy_tta']:.4f}",
         flush=True,
     )
+    features = feature_model(backbone)
     rows, budgets = [], {}
     for per_class in config.labels_per_class:
         runs = []
         for seed in config.seeds:
-            labelled, val = few_labels(task, per_class, seed, config.val_fraction)
+            labelled, val = few_labels(config, task, per_class, seed)
             probe = linear_probe(
-                backbone, labelled, val, (task.x_test, task.y_test), config.probe_c
+                features, labelled, val, (task.x_test, task.y_test), config.probe_c
             )
             set_seed(seed, deterministic=False)
             scratch = from_scratch(config, task, per_class, seed)
