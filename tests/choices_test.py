@@ -241,103 +241,101 @@ class A3RecipeTest(tf.test.TestCase):
                 )
 
 
-def c3_run(candidate, params, seed, val, test, builder_args=None) -> dict:
-    """A stored C3 run: a history every 100 iterations, its final record."""
+def c3_run(val: float, test: float, seed: int, cpu: float = 10.0) -> dict:
+    """A stored C3 run: two records, the second its final one."""
     history = [
         {
-            "iteration": 100 * (i + 1),
-            "train_seconds": 2.0 * (i + 1),
-            "train_accuracy": 0.99,
+            "iteration": 100 * i,
+            "train_cpu_seconds": cpu * i,
             "val_accuracy": v,
-            "test_accuracy": t,
+            "test_accuracy": test,
             "val_loss": 1 - v,
-            "test_loss": 1 - t,
+            "test_loss": 1 - test,
         }
-        for i, (v, t) in enumerate(zip(val, test, strict=True))
+        for i, v in ((1, val - 0.01), (2, val))
     ]
     return {
-        "meta": {
-            "seed": seed,
-            "wall_seconds": 60.0,
-            "config": {"candidate": candidate, "builder_args": builder_args or {}},
-        },
-        "params": params,
+        "meta": {"seed": seed, "wall_seconds": 60.0, "config": {}},
         "history": history,
         "final": history[-1],
-        "train_seconds": history[-1]["train_seconds"],
     }
 
 
-class C3WinnerTest(tf.test.TestCase):
-    # Largest first. "mid" passes on validation at every seed but not on test;
-    # "small" passes on test at every seed but one seed misses on validation;
-    # "tiny" passes on test, its validation mean misses.
+class C3SearchTest(tf.test.TestCase):
+    # Fewest parameters first: 242, 250, 274, 340; k7_p12_f4 is the only
+    # next-smaller neighbour of k5_p12_f4 among them.
+    NAMES = ["k5_p8_f2", "k7_p12_f4", "k5_p12_f4", "k5_p12_f5"]
+    # (candidate, iterations, seed) -> (val, test). Test numbers point the
+    # other way: the candidates that fail on validation pass on test.
     RUNS = {
-        "big": (300, [((0.90, 0.97), (0.90, 0.97))] * 3),
-        "mid": (
-            100,
-            [
-                ((0.93, 0.951), (0.96, 0.94)),
-                ((0.94, 0.96), (0.96, 0.94)),
-                ((0.955, 0.952), (0.95, 0.93)),
-            ],
-        ),
-        "small": (
-            50,
-            [
-                ((0.90, 0.99), (0.99, 0.99)),
-                ((0.90, 0.99), (0.99, 0.99)),
-                ((0.90, 0.94), (0.99, 0.99)),
-            ],
-        ),
-        "tiny": (20, [((0.90, 0.94), (0.99, 0.99))] * 3),
+        ("k5_p8_f2", 20000, 0): (0.94, 0.99),
+        ("k7_p12_f4", 20000, 0): (0.96, 0.90),
+        ("k5_p12_f4", 20000, 0): (0.97, 0.90),
+        ("k5_p12_f5", 20000, 0): (0.98, 0.99),
+        ("k7_p12_f4", 20000, 1): (0.94, 0.99),
+        ("k5_p12_f4", 20000, 1): (0.96, 0.90),
+        ("k5_p12_f4", 20000, 2): (0.955, 0.90),
+        **{("k5_p12_f4", 6000, s): (v, 0.99) for s, v in enumerate((0.96, 0.94, 0.96))},
+        **{("k5_p12_f4", 12000, s): (0.955, 0.90) for s in range(3)},
+        ("k7_p12_f4", 6000, 0): (0.93, 0.99),
+        ("k7_p12_f4", 12000, 0): (0.94, 0.99),
+        **{("k5_p12_f4", 12000, s): (0.951, 0.90) for s in (3, 4)},
     }
 
-    def write_runs(self, root: Path, replace_seed=None) -> None:
-        for name, (params, seeds) in self.RUNS.items():
-            for seed, (val, test) in enumerate(seeds):
-                run = c3_run(name, params, seed, val, test)
-                if replace_seed is not None:
-                    run = replace_test_numbers(run, replace_seed + seed)
-                path = root / "c3" / f"shallow_{name}_seed{seed}.json"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(json.dumps(run))
+    def search(self, done, replace_seed=None) -> dict:
+        out = {}
+        for name, its, seed in done:
+            run = c3_run(*self.RUNS[(name, its, seed)], seed)
+            if replace_seed is not None:
+                run = replace_test_numbers(run, replace_seed + seed)
+            out.setdefault((name, its), {})[seed] = run
+        return out
 
-    def choose(self, root: Path):
-        rows = c3.candidates("shallow", 0.95, root)
-        return rows, c3.choose_winner(rows, 0.95)
+    def decide(self, done, replace_seed=None):
+        search = self.search(done, replace_seed)
+        return c3.decide("shallow", search, names=self.NAMES)
 
-    def test_the_winner_is_chosen_on_validation(self):
-        root = Path(self.get_temp_dir())
-        self.write_runs(root)
-        rows, winner = self.choose(root)
-        self.assertEqual([r["name"] for r in rows], ["big", "mid", "small", "tiny"])
-        self.assertEqual(winner["name"], "mid")
-        self.assertEqual(winner["reached"], 3)
-        # Iterations to 95 % validation: 200, 200, 100.
-        self.assertAllClose(winner["iterations_to_target"]["mean"], 500 / 3)
-        self.assertAllClose(winner["seconds_to_target"]["mean"], 10 / 3)
-        # On test, "mid" never reaches 95 % and "tiny" always does.
-        self.assertLess(winner["test_accuracy"]["max"], 0.95)
-        tiny = rows[-1]
-        self.assertGreaterEqual(tiny["test_accuracy"]["min"], 0.95)
-        self.assertLess(tiny["val_accuracy"]["mean"], 0.95)
+    def test_each_stage_asks_for_the_runs_validation_calls_for(self):
+        done = []
+        steps = [
+            [(n, 20000, 0) for n in self.NAMES],
+            [("k7_p12_f4", 20000, 1)],
+            [("k5_p12_f4", 20000, 1)],
+            [("k5_p12_f4", 20000, 2)],
+            [("k5_p12_f4", its, s) for its in (6000, 12000) for s in range(3)]
+            + [("k7_p12_f4", 6000, 0), ("k7_p12_f4", 12000, 0)],
+            [("k5_p12_f4", 12000, 3), ("k5_p12_f4", 12000, 4)],
+        ]
+        for expected in steps:
+            winner, schedule, needed = self.decide(done)
+            self.assertEqual(needed[:1] if len(expected) == 1 else needed, expected)
+            done += expected
+        winner, schedule, needed = self.decide(done)
+        self.assertEqual((winner, schedule, needed), ("k5_p12_f4", 12000, []))
 
-        names = ("name", "reached", "iterations_to_target", "seconds_to_target")
+    def test_test_numbers_change_no_decision(self):
+        done = list(self.RUNS)
+        expected = self.decide(done)
         for seed in (0, 10):
-            self.write_runs(root, seed)
-            rows_again, again = self.choose(root)
-            self.assertEqual(
-                {k: again[k] for k in names}, {k: winner[k] for k in names}
-            )
-            for row, row_again in zip(rows, rows_again, strict=True):
-                for key in ("name", "val_accuracy", "reached", "iterations_to_target"):
-                    self.assertEqual(row_again[key], row[key])
+            self.assertEqual(self.decide(done, seed), expected)
 
-    def test_summarise_hits_reads_only_the_hits_given(self):
-        hits = [{"iteration": 100, "test_accuracy": 0.1}, None, {"iteration": 300}]
-        self.assertEqual(c3.summarise_hits(hits, "iteration")["mean"], 200)
-        self.assertIsNone(c3.summarise_hits([None, None], "iteration"))
+    def test_the_grid_counts_match_keras(self):
+        for family in c3.FAMILIES:
+            candidates = c3.grid(family)
+            counts = [c3.count_params(family, a) for a in candidates.values()]
+            self.assertEqual(counts, sorted(counts))
+            for name in list(candidates)[:: max(1, len(candidates) // 4)]:
+                model = c3.build_candidate(family, candidates[name])
+                self.assertEqual(
+                    model.count_params(), c3.count_params(family, candidates[name])
+                )
+
+    def test_smaller_neighbours_are_one_step_away_and_smaller(self):
+        self.assertCountEqual(
+            c3.smaller_neighbours("shallow", "k5_p8_f4"),
+            ["k3_p8_f4", "k7_p8_f4", "k5_p12_f4", "k5_p8_f3"],
+        )
+        self.assertEqual(c3.smaller_neighbours("shallow", "k5_p8_f2"), [])
 
 
 def c4_run(val, test, params, train=1.0) -> dict:

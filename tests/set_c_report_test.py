@@ -7,6 +7,7 @@ from unittest import mock
 import numpy as np
 import tensorflow as tf
 
+from tfcnn.answers.set_c import c3_small_networks as c3
 from tfcnn.answers.set_c.c1_c2_deep import (
     Config,
     comparison_lines,
@@ -15,12 +16,6 @@ from tfcnn.answers.set_c.c1_c2_deep import (
     reaching,
     seed_rows,
     site_reference,
-)
-from tfcnn.answers.set_c.c3_small_networks import (
-    build_winner,
-    candidates,
-    choose_winner,
-    search_rows,
 )
 from tfcnn.answers.set_c.ct_theory import theory_checks
 from tfcnn.results import RESULTS_ENV
@@ -44,17 +39,6 @@ def fake_run(val_curve, final_val=None, params=100, seconds=10.0, seed=0, **conf
         "history": history,
         "final": final,
         "train_seconds": seconds,
-    }
-
-
-def candidate_row(name, params, val_mean, reached, seeds=3):
-    return {
-        "name": name,
-        "params": params,
-        "val_accuracy": {"mean": val_mean, "std": 0.001},
-        "test_accuracy": {"mean": val_mean, "std": 0.002},
-        "reached": reached,
-        "seeds": list(range(seeds)),
     }
 
 
@@ -87,59 +71,105 @@ class DeepReportTest(tf.test.TestCase):
         self.assertEqual(rows[1][2], "50.00 ± 1.00 %")
 
 
+def search_run(family, name, iterations, seed, val, cpu_per_record=1.0) -> dict:
+    """A stored C3 run: a record every 1,000 iterations, validation rising to `val`."""
+    records = iterations // 1000
+    history = [
+        {
+            "iteration": 1000 * (i + 1),
+            "train_cpu_seconds": cpu_per_record * (i + 1),
+            "val_accuracy": val - 0.02 * (records - 1 - i),
+            "test_accuracy": 0.9,
+            "train_accuracy": 0.99,
+            "val_loss": 0.1,
+            "train_loss": 0.1,
+            "test_loss": 0.1,
+        }
+        for i in range(records)
+    ]
+    config = {"family": family, "candidate": name, "iterations": iterations}
+    return {
+        "meta": {"seed": seed, "wall_seconds": 30.0, "config": config},
+        "history": history,
+        "final": history[-1],
+    }
+
+
 class SearchReportTest(tf.test.TestCase):
-    def write_runs(self, root, family, name, params, curves):
+    """A whole search on disk: candidates of 474 parameters and more pass."""
+
+    def val(self, family, name, iterations, seed):
+        big = c3.count_params(family, c3.grid(family)[name]) >= self.SMALLEST[family]
+        if not big:
+            return 0.93
+        return 0.96 if iterations >= 12000 or seed == 0 else 0.94
+
+    SMALLEST = {"shallow": 474, "deep": 508}
+
+    def write_search(self, root):
         folder = root / "c3"
         folder.mkdir(parents=True, exist_ok=True)
-        for seed, curve in enumerate(curves):
-            run = fake_run(
-                curve, params=params, seed=seed, candidate=name, builder_args={}
-            )
-            path = folder / f"{family}_{name}_seed{seed}.json"
-            path.write_text(json.dumps(run))
+        for family in c3.FAMILIES:
+            while True:
+                _, _, needed = c3.decide(family, c3.load_search(family, root))
+                if not needed:
+                    break
+                for name, its, seed in needed:
+                    cpu = 1.0 + 0.1 * seed if family == "shallow" else 3.0 + seed
+                    run = search_run(
+                        family, name, its, seed, self.val(family, name, its, seed), cpu
+                    )
+                    path = folder / f"{family}_{name}_it{its}_seed{seed}.json"
+                    path.write_text(json.dumps(run))
 
-    def test_candidates_group_seeds_largest_first(self):
+    def test_report_names_the_smallest_passing_candidates(self):
         root = Path(self.get_temp_dir()) / "results"
-        self.write_runs(root, "shallow", "small", 10, [[0.9, 0.96], [0.95, 0.97]])
-        self.write_runs(root, "shallow", "big", 50, [[0.9, 0.94]])
-        self.write_runs(root, "deep", "other", 99, [[0.99]])
-        rows = candidates("shallow", 0.95, root)
-        self.assertEqual([r["name"] for r in rows], ["big", "small"])
-        big, small = rows
-        self.assertEqual(small["seeds"], [0, 1])
-        self.assertEqual(small["reached"], 2)
-        self.assertEqual(small["iterations_to_target"]["mean"], 150.0)
-        self.assertEqual(small["seconds_to_target"]["mean"], 3.0)  # 4 s and 2 s
-        self.assertAllClose(small["val_accuracy"]["mean"], 0.965)
-        self.assertAllClose(small["seconds_per_iteration"]["mean"], 10.0 / 200)
-        self.assertEqual(big["reached"], 0)
-        self.assertIsNone(big["iterations_to_target"])
-        self.assertEqual(candidates("missing", 0.95, root), [])
+        self.write_search(root)
+        with mock.patch.dict("os.environ", {RESULTS_ENV: str(root)}):
+            c3.report_search(0.95, root=root)
+        summary = json.loads((root / "c3" / "summary.json").read_text())
+        shallow, deep = summary["shallow"], summary["deep"]
+        self.assertEqual(shallow["winner"]["name"], "k5_p8_f4")
+        self.assertEqual(shallow["winner"]["params"], 474)
+        self.assertEqual(deep["winner"]["name"], "k5_p2_f2-2_u8")
+        # Seeds 1 and 2 miss at 6,000 iterations: 12,000 is the shortest that passes.
+        self.assertEqual(shallow["winner"]["iterations"], 12000)
+        self.assertEqual(len(shallow["table"]["rows"]), len(c3.grid("shallow")))
+        verdicts = {row[0]: row[-1] for row in shallow["table"]["rows"]}
+        self.assertEqual(verdicts["`k5_p8_f4`"], "**smallest that passes**")
+        self.assertEqual(verdicts["`k3_p8_f4`"], "fails")
+        self.assertEqual(
+            [row[0] for row in shallow["neighbours"]["rows"]],
+            ["`k3_p8_f4`", "`k7_p8_f4`", "`k5_p12_f4`", "`k5_p8_f3`"],
+        )
+        self.assertEqual(shallow["schedules"]["rows"][0][-1], "1/3")
+        self.assertEqual(len(shallow["winner_seeds"]["rows"]), 3)
+        # Time to 95 %: the first record at 0.95 or above is the last (0.96),
+        # 12 records of 1 + seed / 10 CPU seconds (shallow), 3 + seed (deep).
+        timing = summary["convergence"]
+        self.assertAllClose(
+            timing["shallow"]["cpu_seconds"], [12.0, 13.2, 14.4, 15.6, 16.8]
+        )
+        self.assertEqual(timing["deep"]["cpu_seconds"], [36.0, 48.0, 60.0, 72.0, 84.0])
+        self.assertLess(timing["welch"]["p"], 0.05)
+        for name in ("search", "convergence", "shallow_winner", "deep_winner"):
+            self.assertTrue((root / "c3" / f"{name}.png").exists(), name)
 
-    def test_winner_is_the_smallest_that_passes_on_every_seed(self):
-        rows = [
-            candidate_row("big", 500, 0.97, 3),
-            candidate_row("mid", 200, 0.96, 3),
-            candidate_row("lucky", 100, 0.96, 2),  # one seed never reached it
-            candidate_row("tiny", 50, 0.94, 3),
-        ]
-        winner = choose_winner(rows, 0.95)
-        self.assertEqual(winner["name"], "mid")
-        self.assertIsNone(choose_winner(rows, 0.99))
-        table = search_rows(rows, winner)
-        self.assertEqual([r[0] for r in table], ["big", "**mid**", "lucky", "tiny"])
-        self.assertEqual(table[2][-1], "2/3")
 
-    def test_build_winner_checks_the_parameter_count(self):
-        # conv 2 * (5 * 5 + 1) = 52; 24x24 pooled by 4: 6 * 6 * 2 = 72 inputs,
-        # dense 72 * 10 + 10 = 730; 782 in all.
-        winner = {
-            "builder_args": {"filters": 2, "kernel_size": 5, "pool_size": 4},
-            "params": 782,
-        }
-        self.assertEqual(build_winner("shallow", winner).count_params(), 782)
-        with self.assertRaisesRegex(RuntimeError, "781"):
-            build_winner("shallow", {**winner, "params": 781})
+class WelchTest(tf.test.TestCase):
+    def test_matches_the_formula(self):
+        from scipy import stats
+
+        a, b = [1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 6.0, 9.0, 11.0]
+        ma, mb, va, vb = np.mean(a), np.mean(b), np.var(a, ddof=1), np.var(b, ddof=1)
+        se2 = va / 4 + vb / 5
+        t = (ma - mb) / np.sqrt(se2)
+        df = se2**2 / ((va / 4) ** 2 / 3 + (vb / 5) ** 2 / 4)
+        result = c3.welch_test(a, b)
+        self.assertAllClose([result["t"], result["df"]], [t, df])
+        self.assertAllClose(result["p"], 2 * stats.t.sf(abs(t), df))
+        with self.assertRaisesRegex(ValueError, "two values"):
+            c3.welch_test([1.0], b)
 
 
 class TheoryChecksTest(tf.test.TestCase):

@@ -2,7 +2,7 @@
 
 Every "mean ± std" on the pages comes from here: `mean_std` (mean, sample
 std, count) and `describe` (also the range) summarise numbers;
-`format_mean_std`, `pct` and `pct_pm` write them.
+`format_mean_std`, `pct` and `pct_pm` write them; `welch_test` compares two.
 """
 
 from __future__ import annotations
@@ -44,6 +44,30 @@ def describe(values) -> dict:
         "max": float(max(values)),
         "n": summary["n"],
     }
+
+
+def welch_test(a, b) -> dict:
+    """Welch's two-sample t-test (unequal variances) of two sets of numbers.
+
+    Args:
+        a: the first sample, at least two numbers.
+        b: the second sample, at least two numbers.
+
+    Returns:
+        `{"t", "df", "p"}`: the statistic, its Welch-Satterthwaite degrees of
+        freedom and the two-sided p-value.
+    """
+    from scipy import stats
+
+    a, b = np.asarray(list(a), float), np.asarray(list(b), float)
+    if a.size < 2 or b.size < 2:
+        raise ValueError(
+            f"welch_test needs two values per sample, got {a.size} and {b.size}."
+        )
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    result = stats.ttest_ind(a, b, equal_var=False)
+    return {"t": float(result.statistic), "df": float(df), "p": float(result.pvalue)}
 
 
 def format_mean_std(value: dict | None, spec: str) -> str:
