@@ -1,15 +1,17 @@
 """Set C, C3: the smallest shallow and deep networks that keep 95 % on MNIST.
 
-For each candidate size and seed, trains with one shared schedule (Adam 3e-3
-with cosine decay to 0, batch 128, 6,000 iterations, about 14 epochs), and
-records train/validation/test metrics every 250 iterations. The winner is
-chosen on *validation* accuracy (mean over seeds >= 95 %, fewest parameters);
-test accuracy is only reported. Writes one
-`docs/results/c3/<family>_<candidate>_seed<S>.json` per run, so an interrupted
-search resumes where it stopped (finished runs are skipped; with --resume, the
-run that was killed continues from its last checkpoint). Full run: about 4
-minutes per run, an hour per family; `scripts/report_set_c.py` then writes
-the summary.
+Searches one family's grid (kernel size, pool size, filters; hidden units for
+the deep pattern) in four stages decided on *validation* accuracy only:
+screen every candidate with seed 0 at the longest schedule (20,000
+iterations), confirm the survivors with seeds 1 and 2 (smallest first),
+train the winner and its next-smaller neighbours for the shorter schedules
+(6,000 and 12,000), and train the winner with two more seeds for C3.3's
+timing. Test accuracy is only reported. Writes one
+`docs/results/c3/<family>_<candidate>_it<N>_seed<S>.json` per run, so a
+stopped search resumes where it stopped (finished runs are skipped; with
+--resume, the run that was killed continues from its last checkpoint). Full
+search: about 40 runs, an hour per family on 2 cores; `scripts/report_set_c.py`
+then writes the summary.
 
     python scripts/search_small_mnist.py --family shallow   # C3.1
     python scripts/search_small_mnist.py --family shallow --resume  # after a kill
@@ -29,11 +31,6 @@ def parse_args(argv=None):
         choices=["deep", "shallow"],
         required=True,
         help="shallow (C3.1) or deep (C3.2)",
-    )
-    parser.add_argument(
-        "--candidates",
-        nargs="+",
-        help="only these candidate names (default: all of the family)",
     )
     cli.add_resume_arguments(parser)
     cli.add_distribute_argument(parser)

@@ -397,7 +397,8 @@ def family_summary(family: str, target: float = TARGET, root=None) -> dict | Non
     if not search:
         return None
     longest = max(its for _, its in search)
-    schedules = tuple(s for s in SCHEDULES if s <= longest) or (longest,)
+    present = tuple(sorted({its for _, its in search}))
+    schedules = SCHEDULES if longest == SCHEDULES[-1] else present
     winner, schedule, needed = decide(family, search, schedules, target)
     out = {
         "table": search_table(family, search, winner, longest, target),
@@ -495,7 +496,7 @@ def plot_search(summaries: dict, root=None, target: float = TARGET):
         ax.set_xlabel("parameters")
         ax.set_ylabel("validation accuracy")
         ax.set_title(f"{family}: {longest:,} iterations")
-        ax.legend(fontsize=7, loc="lower right")
+        ax.legend(fontsize=7, loc="best")
     return fig
 
 
