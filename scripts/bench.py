@@ -1,17 +1,23 @@
 """Performance page: tfcnn's Keras training step against the same networks in PyTorch.
 
-Times ms per training step of PyTorch (eager float32, the reference) and of
-tfcnn's Keras path under several settings (steps per execution, XLA, oneDNN,
-threads, input pipeline, mixed bfloat16) on the set C deep, set A and set D
-networks, each variant in its own process, in rotating order every round;
-reports ratios to PyTorch, FLOPs per step and the fraction of the float32
-peak. Needs a quiet machine (load average <= 0.5, unless --allow-busy).
-Writes docs/results/bench/{summary.json,bench.png}. Full run: about 30 min.
---accuracy VARIANT instead trains the C1 run under that variant's precision
-and compares it with C1's float32 runs (docs/results/bench/accuracy_*.json).
+Times ms per training step of PyTorch (eager float32, channels-last,
+torch.compile, bfloat16 autocast) and of tfcnn's Keras path under several
+settings (steps per execution, XLA, oneDNN, threads, input pipeline, mixed
+bfloat16) on the set C deep network in both paddings, the set A, set D and
+B2.4 CIFAR-10 networks, each variant in its own process, in rotating order
+every round; then trains each PyTorch setting briefly on real images to see
+which keep float32's accuracy. Reports ratios to PyTorch's best (the fastest
+setting that does), FLOPs per step and the fraction of the float32 peak, and
+profiles the deep 'same' network layer by layer. Needs a quiet machine (load
+average <= 0.5, unless --allow-busy). Writes docs/results/bench/
+{summary.json,bench.png,layer_profile.json}. Full run: about 2 h on 2 cores.
+--layer-profile runs only the profile (a minute or two). --accuracy VARIANT
+instead trains the C1 run under that variant's precision and compares it
+with C1's float32 runs (docs/results/bench/accuracy_*.json).
 
     python scripts/bench.py                       # the full benchmark
     python scripts/bench.py --quick               # smoke run under runs/quick
+    python scripts/bench.py --layer-profile       # the per-layer profile alone
     python scripts/bench.py --accuracy keras_bf16 --seeds 0 1 2
 """
 
@@ -26,7 +32,8 @@ def parse_args(argv=None):
     parser.add_argument(
         "--networks",
         nargs="+",
-        help="networks to time: deep, set_a, set_d (default: all)",
+        help="networks to time: deep_same, deep_valid, set_a, set_d, cifar10 "
+        "(default: all)",
     )
     parser.add_argument(
         "--variants",
@@ -43,7 +50,7 @@ def parse_args(argv=None):
         "rounds (timed passes per variant and network)",
     )
     cli.add_output_arguments(
-        parser, "3 variants, 2 rounds of 20 steps, written under runs/quick"
+        parser, "4 variants, 2 rounds of 10 steps, written under runs/quick"
     )
     cli.add_flag(
         parser,
@@ -57,6 +64,18 @@ def parse_args(argv=None):
         0,
         "wait up to this long for the load average to fall to 0.5",
         metavar="MINUTES",
+    )
+    cli.add_flag(
+        parser,
+        "--layer-profile",
+        "only profile the deep 'same' network layer by layer, forward and backward",
+    )
+    cli.add_option(
+        parser,
+        "--profile-repeats",
+        cli.positive_int,
+        None,
+        "timed calls per layer and pass of the profile (default: 50; 5 with --quick)",
     )
     parser.add_argument(
         "--accuracy",

@@ -45,7 +45,7 @@ class HandCountTest(tf.test.TestCase):
     def test_deep_network_forward_macs_per_image(self):
         # conv1: 24·24 positions x 32 filters x 5·5·1 taps; conv2: 8·8 x 64 x
         # 5·5·32; dense1: 1024 x 1024; logits: 1024 x 10.
-        model = NETWORKS["deep"].build()
+        model = NETWORKS["deep_valid"].build()
         rows = layer_flops(model, batch_size=1)
         self.assertEqual(
             [r.macs for r in rows],
@@ -67,10 +67,28 @@ class HandCountTest(tf.test.TestCase):
 
     def test_unsupported_layer_is_named(self):
         inputs = keras.Input((4, 4, 1))
-        x = keras.layers.BatchNormalization(name="bn")(inputs)
+        x = keras.layers.LayerNormalization(name="ln")(inputs)
         model = keras.Model(inputs, keras.layers.Dense(2)(keras.layers.Flatten()(x)))
-        with self.assertRaisesRegex(ValueError, "bn"):
+        with self.assertRaisesRegex(ValueError, "ln"):
             layer_flops(model, 1)
+
+    def test_a_frozen_first_layer_needs_no_gradient(self):
+        # The CIFAR network's stem is frozen: no weight gradient for it, and
+        # no input gradient before the first trainable layer either.
+        inputs = keras.Input((6, 6, 2))
+        stem = keras.layers.Conv2D(3, 2, use_bias=False, name="stem")
+        x = keras.layers.Activation("gelu")(stem(inputs))
+        x = keras.layers.Conv2D(4, 3, use_bias=False, name="conv")(x)
+        x = keras.layers.BatchNormalization(scale=False)(x)
+        x = keras.layers.GlobalMaxPooling2D()(x)
+        model = keras.Model(inputs, keras.layers.Dense(2, use_bias=False)(x))
+        stem.trainable = False
+        stem_row, conv, dense = layer_flops(model, 2)
+        self.assertEqual((stem_row.backward_input, stem_row.backward_weights), (0, 0))
+        self.assertEqual(stem_row.forward, 2 * stem_row.macs)  # no bias
+        self.assertEqual(conv.backward_input, 0)
+        self.assertEqual(conv.backward_weights, 2 * conv.macs)
+        self.assertEqual(dense.backward_input, 2 * dense.macs)
 
     def test_bad_batch_size(self):
         with self.assertRaisesRegex(ValueError, "batch_size"):
@@ -111,7 +129,7 @@ class ProfilerTest(tf.test.TestCase, parameterized.TestCase):
         )
 
     def test_valid_padding_forward_ops_match(self):
-        model = NETWORKS["deep"].build()
+        model = NETWORKS["deep_valid"].build()
         counted = profiler_flops(model, 2)
         macs = by_kind(layer_flops(model, 2), "macs")
         self.assertEqual(counted["Conv2D"], 2 * macs["Conv2D"])
@@ -120,7 +138,7 @@ class ProfilerTest(tf.test.TestCase, parameterized.TestCase):
     def test_uncounted_ops_are_a_small_share(self):
         # Pooling, the loss and the other ops the registry knows, in the deep
         # network's training step, against the formula's total.
-        model = NETWORKS["deep"].build()
+        model = NETWORKS["deep_valid"].build()
         counted = profiler_flops(model, 50)
         counted_by_formula = {
             "Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "MatMul",

@@ -12,8 +12,11 @@ import tensorflow as tf
 from tfcnn.answers.performance import Config, config_from_args
 from tfcnn.bench.networks import NETWORKS
 from tfcnn.bench.report import (
+    accuracy_agreement,
+    best_pytorch,
     best_same_numerics,
     effects_table,
+    network_summary,
     overhead_table,
     side_by_side_table,
     summarise_network,
@@ -64,18 +67,21 @@ class SummaryTest(tf.test.TestCase):
         self.assertEqual(best_same_numerics(self.summary), "keras")
 
     def test_side_by_side_says_whether_the_target_is_met(self):
+        summary = summarise_network(self.timings, FLOPS, PEAK, torch_best="torch")
         networks = {
             "deep": {
                 "label": "deep",
                 "batch_size": 50,
                 "flops": FLOPS,
-                "variants": self.summary,
+                "variants": summary,
                 "best": "keras",
+                "torch_best": "torch",
             }
         }
         row = side_by_side_table(networks, 0.7)["rows"][0]
-        self.assertEqual(row[7], "yes")  # 0.5 <= 0.7
-        self.assertEqual(side_by_side_table(networks, 0.4)["rows"][0][7], "no")
+        self.assertEqual(row[4], "20.00 (20.00–40.00) (`torch`)")
+        self.assertEqual(row[8], "yes")  # 0.5 <= 0.7
+        self.assertEqual(side_by_side_table(networks, 0.4)["rows"][0][8], "no")
 
     def test_effects(self):
         networks = {
@@ -97,13 +103,25 @@ class SummaryTest(tf.test.TestCase):
             {"torch": timing([3.0]), "keras": timing([4.0])}, {"total": 1e8}, PEAK
         )
         networks = {
-            "deep": {"variants": self.summary, "flops": FLOPS, "best": "keras"},
-            "small": {"variants": small, "flops": {"total": 1e8}, "best": "keras"},
-        }
-        rows = overhead_table(networks)["rows"]
+            "deep": {"variants": self.summary, "flops": FLOPS, "best": "keras",
+                     "torch_best": "torch"},
+            "small": {"variants": small, "flops": {"total": 1e8}, "best": "keras",
+                      "torch_best": "torch"},
+        }  # fmt: skip
+        rows = overhead_table(networks, "deep")["rows"]
         self.assertEqual([r[0] for r in rows], ["small", "small"])
         self.assertEqual(rows[0][1:5], ["`torch`", "3.00", "2.00", "1.00"])
         self.assertEqual(rows[1][1:5], ["`keras`", "4.00", "1.00", "3.00"])
+
+    def test_effects_leave_out_a_setting_where_it_did_not_run(self):
+        # keras_xla was skipped on the second network: an empty cell there.
+        small = dict(self.summary)
+        del small["keras_xla"]
+        networks = {"deep": {"variants": self.summary}, "cifar": {"variants": small}}
+        timings = {"deep": self.timings, "cifar": self.timings}
+        rows = {row[0]: row for row in effects_table(networks, timings)["rows"]}
+        self.assertEqual(rows["`keras_xla`"][4], "")
+        self.assertEqual(rows["`keras_xla`"][-1], "slower")
 
     def test_verdict(self):
         self.assertEqual(verdict([0.5, 0.9]), "faster")
@@ -117,8 +135,84 @@ class SummaryTest(tf.test.TestCase):
         )
 
 
-if __name__ == "__main__":
-    tf.test.main()
+def accuracy_run(test_accuracy, predictions):
+    return {"test_accuracy": test_accuracy, "predictions": predictions, "loss": 1.0}
+
+
+class PytorchBestTest(tf.test.TestCase):
+    """PyTorch's best is its fastest setting whose accuracy matches float32's."""
+
+    def setUp(self):
+        super().setUp()
+        # channels-last is fastest but loses 5 points; compile matches and is
+        # faster than float32 eager; bfloat16 is faster still and matches.
+        self.timings = {
+            "torch": timing([20.0, 20.0]),
+            "torch_channels_last": timing([8.0, 8.0]),
+            "torch_compile": timing([15.0, 15.0]),
+            "torch_bf16": timing([10.0, 10.0]),
+            "keras": timing([12.0, 12.0]),
+        }
+        self.accuracy = {
+            "torch": accuracy_run(0.90, [1, 2, 3, 4]),
+            "torch_channels_last": accuracy_run(0.85, [1, 2, 3, 0]),
+            "torch_compile": accuracy_run(0.905, [1, 2, 3, 4]),
+            "torch_bf16": accuracy_run(0.895, [1, 2, 0, 4]),
+        }
+
+    def test_agreement_with_float32(self):
+        agreement = accuracy_agreement(self.accuracy, tolerance=0.01)
+        self.assertTrue(agreement["torch"]["matches"])
+        self.assertFalse(agreement["torch_channels_last"]["matches"])
+        self.assertAllClose(agreement["torch_channels_last"]["difference"], -0.05)
+        self.assertAllClose(agreement["torch_channels_last"]["same_predictions"], 0.75)
+        self.assertTrue(agreement["torch_compile"]["matches"])
+        failed = accuracy_agreement({**self.accuracy, "torch_compile": {"error": "x"}})
+        self.assertFalse(failed["torch_compile"]["matches"])
+        self.assertEqual(accuracy_agreement({"torch_bf16": self.accuracy["torch"]}), {})
+
+    def test_the_fastest_matching_setting_is_chosen(self):
+        agreement = accuracy_agreement(self.accuracy, tolerance=0.01)
+        # The faster channels-last run does not match: bfloat16 (native) wins.
+        self.assertEqual(best_pytorch(self.timings, agreement, True), "torch_bf16")
+        # Without native bfloat16, bfloat16 is reported but does not count.
+        self.assertEqual(best_pytorch(self.timings, agreement, False), "torch_compile")
+        # A tolerance that admits channels-last makes it the best.
+        loose = accuracy_agreement(self.accuracy, tolerance=0.06)
+        self.assertEqual(best_pytorch(self.timings, loose, True), "torch_channels_last")
+        # Without accuracy runs only float32 eager counts.
+        self.assertEqual(best_pytorch(self.timings, {}, True), "torch")
+
+    def test_network_summary_marks_failures_and_ratios_to_the_best(self):
+        net = NETWORKS["set_d"]
+        measured = {
+            "timings": {"set_d": self.timings},
+            "failed": {"set_d": {"keras_xla": "compiler missing"}},
+            "skipped": {"set_d": {"keras_spe100": "100 steps per execution ..."}},
+            "accuracy": {"set_d": self.accuracy},
+        }
+        summary = network_summary(net, measured, PEAK, bf16_native=False)
+        self.assertEqual(summary["torch_best"], "torch_compile")
+        self.assertEqual(summary["best"], "keras")
+        keras = summary["variants"]["keras"]
+        self.assertAllClose(keras["ratio_to_torch_best"]["median"], 12 / 15)
+        self.assertAllClose(keras["ratio_to_torch"]["median"], 12 / 20)
+        rows = {row[0]: row for row in summary["table"]["rows"]}
+        self.assertIn("emulated", rows["`torch_bf16`"][1])
+        self.assertIn("**differs**", rows["`torch_channels_last`"][-1])
+        self.assertIn("matches", rows["`torch_compile`"][-1])
+        self.assertEqual(rows["`keras_xla`"][-1], "failed: compiler missing")
+        self.assertTrue(rows["`keras_spe100`"][-1].startswith("skipped: "))
+
+    def test_the_reference_must_have_run(self):
+        measured = {
+            "timings": {"set_d": {"keras": timing([1.0])}},
+            "failed": {"set_d": {"torch": "it broke"}},
+            "skipped": {"set_d": {}},
+            "accuracy": {},
+        }
+        with self.assertRaisesRegex(RuntimeError, "it broke"):
+            network_summary(NETWORKS["set_d"], measured, PEAK, bf16_native=True)
 
 
 class ScratchSpeedSummaryTest(tf.test.TestCase):
@@ -144,8 +238,22 @@ class ScratchSpeedSummaryTest(tf.test.TestCase):
 
 class BenchConfigTest(tf.test.TestCase):
     def _args(self, **options) -> argparse.Namespace:
-        defaults = {"quick": False, "repeats": 7, "networks": None, "variants": None}
+        defaults = {
+            "quick": False,
+            "repeats": 7,
+            "networks": None,
+            "variants": None,
+            "profile_repeats": None,
+        }
         return argparse.Namespace(**{**defaults, **options})
+
+    def test_every_network_has_its_steps(self):
+        config = Config()
+        for steps in (config.steps, config.warmup_steps, config.accuracy_steps):
+            self.assertEqual(set(steps), set(NETWORKS))
+        quick = config.quick()
+        self.assertEqual(set(quick.steps), set(NETWORKS))
+        self.assertIn("torch_bf16", quick.variants)
 
     def test_the_reference_and_the_baseline_are_always_timed(self):
         config = config_from_args(self._args(variants=["keras_xla"], repeats=3))
@@ -165,3 +273,7 @@ class BenchConfigTest(tf.test.TestCase):
         networks_help = printed.getvalue().split("--networks", 2)[2].split("--")[0]
         for name in NETWORKS:
             self.assertIn(name, networks_help)
+
+
+if __name__ == "__main__":
+    tf.test.main()

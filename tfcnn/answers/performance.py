@@ -2,10 +2,12 @@
 plain PyTorch, and whether a faster setting keeps C1's accuracy.
 
 `main` times every variant of `tfcnn.bench.variants` on the networks of
-`tfcnn.bench.networks` (`run_benchmark`) and writes bench/summary.json and
-bench/bench.png; with `--accuracy VARIANT` it instead trains the C1 run under
-that variant's precision for each seed and compares the final accuracies with
-C1's float32 runs (bench/accuracy_<variant>*.json).
+`tfcnn.bench.networks` (`run_benchmark`, with the PyTorch settings' accuracy
+runs), writes bench/summary.json and bench/bench.png, then profiles the deep
+'same' network layer by layer (bench/layer_profile.json); `--layer-profile`
+runs the profile alone. With `--accuracy VARIANT` it instead trains the C1
+run under that variant's precision for each seed and compares the final
+accuracies with C1's float32 runs (bench/accuracy_<variant>*.json).
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from pathlib import Path
 
 from tfcnn import cli
 from tfcnn.bench.accuracy import compare, precision_run
+from tfcnn.bench.layer_profile import profile_summary
 from tfcnn.bench.networks import NETWORKS, get_network
-from tfcnn.bench.peak import fp32_peak
-from tfcnn.bench.report import bench_figure, benchmark_summary
-from tfcnn.bench.session import run_benchmark, wait_for_quiet
+from tfcnn.bench.peak import bf16_support, fp32_peak
+from tfcnn.bench.report import ACCURACY_TOLERANCE, bench_figure, benchmark_summary
+from tfcnn.bench.session import profile_layers, run_benchmark, wait_for_quiet
 from tfcnn.bench.variants import BASELINE, REFERENCE, VARIANTS, get_variants
 from tfcnn.results import read_result, save_figure, write_result
 
@@ -51,31 +54,70 @@ class Config:
         variants: the settings timed (default: all of `VARIANTS`).
         repeats: rounds, each timing every variant once (default: 7).
         steps: timed training steps per pass, per network.
-        warmup_steps: steps of each untimed pass (default: 100).
-        target_ratio: the ratio to PyTorch the fastest setting should reach
-            (default: 0.7).
+        warmup_steps: steps of each untimed pass, per network.
+        accuracy_steps: training steps of each PyTorch setting's accuracy
+            run, per network (on real images; then 2,000 test images).
+        accuracy_tolerance: the largest difference of test accuracy from
+            float32 PyTorch's for a PyTorch setting to keep float32's accuracy
+            (default: 0.01, one point).
+        target_ratio: the ratio to PyTorch's best the fastest setting should
+            reach (default: 0.7).
         deep_experiment_steps: training steps of C1 and C2, which train
             networks of the deep network's shape (6 runs x 20,000).
+        profile_network: the network profiled layer by layer (default: "deep_same").
+        profile_variants: the settings of the layer profile.
+        profile_repeats: timed calls per layer and pass (default: 50).
     """
 
     networks: tuple = tuple(NETWORKS)
     variants: tuple = tuple(VARIANTS)
     repeats: int = 7
     steps: dict = dataclasses.field(
-        default_factory=lambda: {"deep": 200, "set_a": 300, "set_d": 500}
+        default_factory=lambda: {
+            "deep_same": 200,
+            "deep_valid": 200,
+            "set_a": 300,
+            "set_d": 500,
+            "cifar10": 10,
+        }
     )
-    warmup_steps: int = 100
+    warmup_steps: dict = dataclasses.field(
+        default_factory=lambda: {
+            "deep_same": 100,
+            "deep_valid": 100,
+            "set_a": 100,
+            "set_d": 100,
+            "cifar10": 10,
+        }
+    )
+    accuracy_steps: dict = dataclasses.field(
+        default_factory=lambda: {
+            "deep_same": 500,
+            "deep_valid": 500,
+            "set_a": 300,
+            "set_d": 2000,
+            "cifar10": 40,
+        }
+    )
+    accuracy_tolerance: float = ACCURACY_TOLERANCE
     target_ratio: float = 0.7
     deep_experiment_steps: int = 6 * 20_000
+    profile_network: str = "deep_same"
+    profile_variants: tuple = ("keras", "torch", "torch_channels_last")
+    profile_repeats: int = 50
 
     def quick(self) -> Config:
-        """The smoke run: 3 variants, 2 rounds of 20 steps."""
+        """The smoke run: 4 variants, 2 rounds of 10 steps (CIFAR-10: 1 round of
+        1 step), 20-step accuracy runs (CIFAR-10: 2), 5 profile calls."""
+        every = dict.fromkeys(self.steps, 10) | {"cifar10": 1}
         return dataclasses.replace(
             self,
-            variants=("torch", "keras", "keras_bf16"),
+            variants=("torch", "torch_bf16", "keras", "keras_bf16"),
             repeats=2,
-            steps={"deep": 20, "set_a": 20, "set_d": 20},
-            warmup_steps=10,
+            steps=every,
+            warmup_steps=every,
+            accuracy_steps=dict.fromkeys(self.steps, 20) | {"cifar10": 2},
+            profile_repeats=5,
         )
 
 
@@ -114,22 +156,26 @@ def time_networks(config: Config, root: Path) -> dict:
     """Runs the benchmark of `config` and writes its summary and figure under `root`."""
     started, load_before = time.perf_counter(), os.getloadavg()
     nets = [get_network(name) for name in config.networks]
-    peak = fp32_peak()
+    peak, bf16 = fp32_peak(), bf16_support()
     print(f"fp32 peak: {peak['formula']} ({peak['fma_units_source']})", flush=True)
+    print(f"bfloat16 hardware: {bf16}", flush=True)
     measured = run_benchmark(
         get_variants(config.variants),
         nets,
         repeats=config.repeats,
         steps=config.steps,
         warmup_steps=config.warmup_steps,
+        accuracy_steps=config.accuracy_steps,
         log_dir=root / RESULT_ID / "logs",
     )
     result = benchmark_summary(
         measured,
         nets,
         peak,
+        bf16,
         target_ratio=config.target_ratio,
         experiment_steps=config.deep_experiment_steps,
+        tolerance=config.accuracy_tolerance,
     )
     result["load_average_before"] = list(load_before)
     result["load_average_after"] = list(os.getloadavg())
@@ -144,17 +190,49 @@ def time_networks(config: Config, root: Path) -> dict:
         print(
             f"{name}: fastest float32 tfcnn setting {net['best']} "
             f"{best['wall_ms']['median']:.2f} ms/step = "
-            f"{best['ratio_to_torch']['median']:.2f} x PyTorch, "
-            f"{100 * best['fraction_of_peak']:.1f} % of peak"
+            f"{best['ratio_to_torch_best']['median']:.2f} x PyTorch's best "
+            f"({net['torch_best']}), {100 * best['fraction_of_peak']:.1f} % of peak"
+        )
+    print(f"wrote {path} in {wall / 60:.1f} min")
+    return result
+
+
+def profile_network_layers(config: Config, root: Path) -> dict:
+    """Profiles `config.profile_network` layer by layer; writes bench/layer_profile.json."""
+    started, load_before = time.perf_counter(), os.getloadavg()
+    net = get_network(config.profile_network)
+    peak = fp32_peak()
+    profiles = profile_layers(
+        net,
+        get_variants(config.profile_variants),
+        repeats=config.profile_repeats,
+        log_dir=root / RESULT_ID / "logs",
+    )
+    result = profile_summary(profiles, net.build(), net.batch_size, peak)
+    result["network"] = net.name
+    result["peak"] = peak
+    result["load_average_before"] = list(load_before)
+    result["load_average_after"] = list(os.getloadavg())
+    wall = time.perf_counter() - started
+    path = write_result(
+        RESULT_ID, "layer_profile", result, config=config, wall_seconds=wall, root=root
+    )
+    for variant, totals in result["totals"].items():
+        print(
+            f"{variant}: layers' forward {totals['forward']['wall_ms']:.2f} ms, "
+            f"backward {totals['backward']['wall_ms']:.2f} ms"
         )
     print(f"wrote {path} in {wall / 60:.1f} min")
     return result
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
-    """The `Config` of `--quick`, `--repeats`, `--networks`, `--variants`; PyTorch
-    (the reference) and Keras as the experiments run are always timed."""
+    """The `Config` of `--quick`, `--repeats`, `--profile-repeats`, `--networks`,
+    `--variants`; PyTorch (the reference) and Keras as the experiments run are
+    always timed."""
     config = Config().quick() if args.quick else Config(repeats=args.repeats)
+    if args.profile_repeats:
+        config = dataclasses.replace(config, profile_repeats=args.profile_repeats)
     variants = args.variants or list(config.variants)
     variants = [v for v in (REFERENCE, BASELINE) if v not in variants] + variants
     networks = tuple(args.networks or config.networks)
@@ -162,8 +240,9 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 
 def main(args: argparse.Namespace) -> None:
-    """The accuracy check with `--accuracy`, else the timing, on a quiet machine only
-    when it writes the site's results (unless `--allow-busy`).
+    """The accuracy check with `--accuracy`, else the timing and the layer profile
+    (only the profile with `--layer-profile`), on a quiet machine only when it
+    writes the site's results (unless `--allow-busy`).
 
     Raises:
         ValueError: the machine is busy and the site's results would be written.
@@ -180,4 +259,7 @@ def main(args: argparse.Namespace) -> None:
                 " the machine is busy and the times would not be the machine's. Wait "
                 "for a quiet machine, or pass --results-dir or --allow-busy."
             )
-    time_networks(config_from_args(args), root)
+    config = config_from_args(args)
+    if not args.layer_profile:
+        time_networks(config, root)
+    profile_network_layers(config, root)

@@ -11,9 +11,12 @@ B·n_in·n_out), one training step does
 - backward to the weights: 2M, plus, for the bias, the sum of the output
   gradient over the batch and positions (outputs − C_out additions).
 
-So a step costs about 3x the forward FLOPs. Pooling, ReLU, the loss and the
-optimiser's update are not counted: they compare or touch each value a few
-times and are a small share of the work (the tests check that share).
+So a step costs about 3x the forward FLOPs. A frozen layer (`trainable`
+False) needs no weight gradient, and no layer before the first trainable one
+needs an input gradient. Pooling, activations, batch norm, rescaling, the
+loss and the optimiser's update are not counted: they compare or touch each
+value a few times and are a small share of the work (the tests check that
+share for the deep network).
 The counts agree with TensorFlow's own per-op FLOP registry (what
 `tf.profiler` uses); see `profiler_flops`.
 """
@@ -25,6 +28,18 @@ import dataclasses
 import numpy as np
 
 WEIGHTED = ("Conv2D", "Dense")
+# Layers whose few operations per value are not counted.
+UNCOUNTED = (
+    "InputLayer",
+    "ReLU",
+    "Activation",
+    "MaxPooling2D",
+    "GlobalMaxPooling2D",
+    "Flatten",
+    "Dropout",
+    "BatchNormalization",
+    "Rescaling",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,7 +71,8 @@ def layer_flops(
         model: a built Keras model (a chain of layers).
         batch_size: examples per step.
         input_gradient: also count the gradient of the loss with respect to
-            the images (training does not need it). Defaults to False.
+            the images (training does not need it), and so every layer's
+            input gradient. Defaults to False.
 
     Returns:
         One `LayerFlops` per Conv2D/Dense layer, in order.
@@ -67,7 +83,7 @@ def layer_flops(
     for layer in model.layers:
         kind = type(layer).__name__
         if kind not in WEIGHTED:
-            if kind not in ("InputLayer", "ReLU", "MaxPooling2D", "Flatten", "Dropout"):
+            if kind not in UNCOUNTED:
                 raise ValueError(
                     f"layer {layer.name!r} ({kind}) has no FLOP formula; "
                     f"supported: {WEIGHTED} and weightless shape/activation layers."
@@ -88,10 +104,14 @@ def layer_flops(
                 macs=macs,
                 forward=2 * macs + (outputs if bias else 0),
                 backward_input=2 * macs if needs_input_gradient else 0,
-                backward_weights=2 * macs + (outputs - out[-1] if bias else 0),
+                backward_weights=(
+                    2 * macs + (outputs - out[-1] if bias else 0)
+                    if layer.trainable
+                    else 0
+                ),
             )
         )
-        needs_input_gradient = True
+        needs_input_gradient = needs_input_gradient or layer.trainable
     return rows
 
 

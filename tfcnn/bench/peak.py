@@ -104,6 +104,25 @@ def vector_bits(flags: set[str]) -> int:
     return 0
 
 
+def bf16_support(flags: set[str] | None = None) -> dict:
+    """Which hardware bfloat16 arithmetic the CPU announces.
+
+    `avx512_bf16` adds vector bfloat16 dot products, `amx_bf16` the AMX
+    matrix units; with neither, bfloat16 values are widened to float32 to be
+    multiplied (emulated), which adds work instead of saving it.
+
+    Args:
+        flags: the CPU's feature flags; None reads them (`cpu_flags()`).
+            Defaults to None.
+
+    Returns:
+        `{"avx512_bf16": bool, "amx_bf16": bool, "native": bool}`.
+    """
+    flags = cpu_flags() if flags is None else flags
+    found = {name: name in flags for name in ("avx512_bf16", "amx_bf16")}
+    return {**found, "native": any(found.values())}
+
+
 def clock_ghz(cpuinfo: str | None = None) -> tuple[float, str]:
     """The base clock in GHz and where it was read.
 

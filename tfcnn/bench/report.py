@@ -3,7 +3,12 @@ tables and the figure.
 
 Ratios to PyTorch are taken per repetition (each variant and PyTorch were
 timed within the same round, moments apart) and then summarised by their
-median, so that load that drifts between rounds cancels out.
+median, so that load that drifts between rounds cancels out. "PyTorch's
+best" is, per network, the fastest PyTorch setting whose accuracy matches
+float32's: after the same training steps from the same start, its test
+accuracy is within `ACCURACY_TOLERANCE` of plain float32 PyTorch's. A
+bfloat16 setting counts only where the CPU has native bfloat16 arithmetic;
+elsewhere its row is reported and marked.
 """
 
 from __future__ import annotations
@@ -16,18 +21,25 @@ from tfcnn.bench.session import spread
 from tfcnn.bench.variants import BASELINE, REFERENCE, VARIANTS
 from tfcnn.plots import new_figure
 
+# Largest difference of test accuracy from float32 PyTorch's (1 point) for a
+# PyTorch setting to count as keeping float32's accuracy.
+ACCURACY_TOLERANCE = 0.01
 
-def summarise_network(timings: dict, flops: dict, peak: dict) -> dict:
-    """Per variant: wall and CPU ms per step, ratio to PyTorch, GFLOP/s, % of peak.
+
+def summarise_network(
+    timings: dict, flops: dict, peak: dict, torch_best: str | None = None
+) -> dict:
+    """Per variant: wall and CPU ms per step, ratios to PyTorch, GFLOP/s, % of peak.
 
     Args:
         timings: `{variant: {"wall_ms": [...], "cpu_ms": [...], ...}}` of one
             network (from `run_benchmark`).
         flops: `training_step_flops` of the network.
         peak: `fp32_peak()`.
+        torch_best: the PyTorch variant of `ratio_to_torch_best`; None adds
+            no such ratio. Defaults to None.
     """
     summary = {}
-    reference = timings.get(REFERENCE)
     for name, entry in timings.items():
         wall = spread(entry["wall_ms"])
         row = {
@@ -40,15 +52,78 @@ def summarise_network(timings: dict, flops: dict, peak: dict) -> dict:
         row["fraction_of_peak"] = (
             row["gflops_per_second"] * 1e9 / peak["peak_flops_per_second"]
         )
-        if reference is not None:
-            row["ratio_to_torch"] = spread(
-                np.divide(entry["wall_ms"], reference["wall_ms"])
-            )
-            row["cpu_ratio_to_torch"] = spread(
-                np.divide(entry["cpu_ms"], reference["cpu_ms"])
-            )
+        for key, other in (("torch", REFERENCE), ("torch_best", torch_best)):
+            if other in timings:
+                row[f"ratio_to_{key}"] = spread(
+                    np.divide(entry["wall_ms"], timings[other]["wall_ms"])
+                )
+                row[f"cpu_ratio_to_{key}"] = spread(
+                    np.divide(entry["cpu_ms"], timings[other]["cpu_ms"])
+                )
         summary[name] = row
     return summary
+
+
+def accuracy_agreement(accuracy: dict, tolerance: float = ACCURACY_TOLERANCE) -> dict:
+    """How far each PyTorch variant's accuracy run is from float32 PyTorch's.
+
+    Args:
+        accuracy: `{variant: {"test_accuracy", "predictions", ...} or
+            {"error"}}` of one network (from `run_benchmark`), with the
+            float32 reference among them.
+        tolerance: the largest difference of test accuracy that matches.
+            Defaults to `ACCURACY_TOLERANCE`.
+
+    Returns:
+        Per variant: `test_accuracy`, `difference` (to float32's),
+        `same_predictions` (the share of test images given float32's
+        class) and `matches`; or `{"error", "matches": False}`. Empty when the
+        reference has no accuracy run.
+    """
+    reference = accuracy.get(REFERENCE)
+    if reference is None or "error" in reference:
+        return {}
+    expected = np.asarray(reference["predictions"])
+    out = {}
+    for name, run in accuracy.items():
+        if "error" in run:
+            out[name] = {"error": run["error"], "matches": False}
+            continue
+        difference = run["test_accuracy"] - reference["test_accuracy"]
+        out[name] = {
+            "test_accuracy": run["test_accuracy"],
+            "difference": difference,
+            "same_predictions": float(
+                np.mean(np.asarray(run["predictions"]) == expected)
+            ),
+            "matches": bool(abs(difference) <= tolerance),
+        }
+    return out
+
+
+def counts_for_best(name: str, agreement: dict, bf16_native: bool) -> bool:
+    """Whether PyTorch variant `name` may be PyTorch's best: float32 PyTorch
+    always; another setting when its accuracy matches float32's and, for
+    bfloat16, the CPU has native bfloat16 arithmetic."""
+    if name == REFERENCE:
+        return True
+    if not VARIANTS[name].same_numerics and not bf16_native:
+        return False
+    return agreement.get(name, {}).get("matches", False)
+
+
+def best_pytorch(timings: dict, agreement: dict, bf16_native: bool) -> str | None:
+    """The fastest PyTorch variant (median wall time) that `counts_for_best`;
+    None when no PyTorch variant ran."""
+    candidates = [
+        name
+        for name in timings
+        if VARIANTS[name].framework == "torch"
+        and counts_for_best(name, agreement, bf16_native)
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda name: np.median(timings[name]["wall_ms"]))
 
 
 def best_same_numerics(summary: dict) -> str:
@@ -66,58 +141,97 @@ def _ms(value: dict) -> str:
 
 
 def _ratio(value: dict | None) -> str:
+    return "" if value is None else _ms(value)
+
+
+def variant_description(name: str, bf16_native: bool) -> str:
+    """The variant's description, marked when it is bfloat16 on a CPU without
+    native bfloat16 arithmetic."""
+    description = VARIANTS[name].description
+    if not VARIANTS[name].same_numerics and not bf16_native:
+        return f"{description} (**emulated**: no native bfloat16 on this CPU)"
+    return description
+
+
+def _accuracy_cell(agreement: dict | None) -> str:
+    if agreement is None:
+        return ""
+    if "error" in agreement:
+        return f"failed: {agreement['error']}"
+    verdict_text = "matches" if agreement["matches"] else "**differs**"
     return (
-        ""
-        if value is None
-        else f"{value['median']:.2f} ({value['min']:.2f}–{value['max']:.2f})"
+        f"{100 * agreement['test_accuracy']:.2f} % "
+        f"({100 * agreement['difference']:+.2f} points, "
+        f"{100 * agreement['same_predictions']:.1f} % same predictions): "
+        f"{verdict_text}"
     )
 
 
-def variants_table(summary: dict) -> dict:
-    """Every variant of one network: times, ratio to PyTorch, FLOP rate."""
+def variants_table(net: dict, bf16_native: bool) -> dict:
+    """Every variant of one network: times, ratios to PyTorch, FLOP rate,
+    PyTorch's accuracy agreement; failed and skipped variants with the reason.
+
+    Args:
+        net: the network's summary (`variants`, `accuracy`, `failed`, `skipped`).
+        bf16_native: whether the CPU has native bfloat16 arithmetic.
+    """
     rows = [
         [
             f"`{name}`",
-            VARIANTS[name].description,
+            variant_description(name, bf16_native),
             _ms(row["wall_ms"]),
             f"{row['cpu_ms']['median']:.2f}",
             _ratio(row.get("ratio_to_torch")),
+            _ratio(row.get("ratio_to_torch_best")),
             f"{row['gflops_per_second']:.1f}",
             f"{100 * row['fraction_of_peak']:.1f} %",
             f"{row['first_seconds']:.1f}",
             f"{row['final_loss']:.4f}",
+            _accuracy_cell(net["accuracy"].get(name)),
         ]
-        for name, row in summary.items()
+        for name, row in net["variants"].items()
     ]
+    for outcome in ("failed", "skipped"):
+        for name, reason in net[outcome].items():
+            rows.append(
+                [f"`{name}`", variant_description(name, bf16_native)]
+                + [""] * 8
+                + [f"{outcome}: {reason}"]
+            )
     return {
         "columns": [
             "variant",
             "what it changes",
             "ms / step: median (min–max)",
             "CPU ms / step",
-            "× PyTorch (median of rounds)",
+            "× PyTorch float32 (median of rounds)",
+            "× PyTorch's best (median of rounds)",
             "GFLOP/s",
             "of fp32 peak",
             "first call (s)",
             "loss after the run",
+            "PyTorch: test accuracy against float32's",
         ],
         "rows": rows,
     }
 
 
 def side_by_side_table(networks: dict, target_ratio: float) -> dict:
-    """One row per network: PyTorch, tfcnn as run, tfcnn's best float32 setting."""
+    """One row per network: PyTorch float32 and its best setting, tfcnn as run,
+    tfcnn's best float32 setting, and their ratio to PyTorch's best."""
     rows = []
     for net in networks.values():
-        summary = net["variants"]
-        best = net["best"]
-        ratio = summary[best].get("ratio_to_torch")
+        summary, best, torch_best = net["variants"], net["best"], net["torch_best"]
+        ratio = summary[best].get("ratio_to_torch_best")
         rows.append(
             [
                 net["label"],
                 net["batch_size"],
                 f"{net['flops']['total'] / 1e6:,.0f}",
                 _ms(summary[REFERENCE]["wall_ms"]) if REFERENCE in summary else "",
+                f"{_ms(summary[torch_best]['wall_ms'])} (`{torch_best}`)"
+                if torch_best
+                else "",
                 _ms(summary[BASELINE]["wall_ms"]),
                 f"{_ms(summary[best]['wall_ms'])} (`{best}`)",
                 _ratio(ratio),
@@ -132,11 +246,12 @@ def side_by_side_table(networks: dict, target_ratio: float) -> dict:
             "network",
             "batch",
             "MFLOP / step",
-            "PyTorch ms / step",
+            "PyTorch float32 ms / step",
+            "PyTorch's best ms / step (setting)",
             "tfcnn ms / step (as the experiments run)",
             "tfcnn ms / step (fastest float32 setting)",
-            "fastest tfcnn × PyTorch",
-            f"≤ {target_ratio} × PyTorch?",
+            "fastest tfcnn × PyTorch's best",
+            f"≤ {target_ratio} × PyTorch's best?",
             "fastest tfcnn, of fp32 peak",
         ],
         "rows": rows,
@@ -158,15 +273,20 @@ def verdict(ratios: list[float], margin: float = 0.05) -> str:
 def effects_table(networks: dict, timings: dict) -> dict:
     """Each setting's step time relative to tfcnn as the experiments run, per network.
 
+    A setting that did not run on a network (failed or skipped) has an empty
+    cell there, and its verdict is over the networks it ran on.
+
     Args:
         networks: the per-network summaries (`label`, `variants`).
         timings: the raw timings of `run_benchmark`, per network and variant.
     """
-    names = [
-        n
-        for n in next(iter(networks.values()))["variants"]
-        if VARIANTS[n].framework == "keras" and n != BASELINE
-    ]
+    names = []
+    for net in networks.values():
+        names += [
+            n
+            for n in net["variants"]
+            if VARIANTS[n].framework == "keras" and n != BASELINE and n not in names
+        ]
     rows = []
     for name in names:
         ratios = {
@@ -176,13 +296,15 @@ def effects_table(networks: dict, timings: dict) -> dict:
                 )
             )
             for net in networks
+            if name in networks[net]["variants"]
+            and BASELINE in networks[net]["variants"]
         }
         rows.append(
             [
                 f"`{name}`",
                 VARIANTS[name].description,
                 "yes" if VARIANTS[name].same_numerics else "no (bfloat16)",
-                *(_ratio(ratios[net]) for net in networks),
+                *(_ratio(ratios.get(net)) for net in networks),
                 verdict([r["median"] for r in ratios.values()]),
             ]
         )
@@ -199,7 +321,8 @@ def effects_table(networks: dict, timings: dict) -> dict:
 
 
 def bench_figure(networks: dict, target_ratio: float):
-    """Median ms per step of every variant (range as error bars), one panel per network."""
+    """Median ms per step of every variant (range as error bars), one panel per
+    network, with a line at `target_ratio` times PyTorch's best."""
     rows = max(len(net["variants"]) for net in networks.values())
     fig, axes = new_figure(ncols=len(networks), width=4.2, height=0.3 * rows + 1.2)
     for ax, (name, net) in zip(np.atleast_1d(axes), networks.items()):
@@ -212,13 +335,13 @@ def bench_figure(networks: dict, target_ratio: float):
         ]
         colours = ["C1" if VARIANTS[n].framework == "torch" else "C0" for n in names]
         ax.barh(names, medians, xerr=errors, color=colours, capsize=2)
-        if REFERENCE in summary:
+        if net["torch_best"]:
             ax.axvline(
-                target_ratio * summary[REFERENCE]["wall_ms"]["median"],
+                target_ratio * summary[net["torch_best"]]["wall_ms"]["median"],
                 color="k",
                 lw=0.8,
                 ls="--",
-                label=f"{target_ratio} × PyTorch",
+                label=f"{target_ratio} × PyTorch's best",
             )
             ax.legend(fontsize=7, loc="lower right")
         ax.set_title(f"{name} (batch {net['batch_size']})", fontsize=9)
@@ -252,41 +375,51 @@ def flops_check_table(model, batch_size: int) -> dict:
 
 def headline(net: dict) -> dict:
     """The numbers the performance page quotes for one network."""
-    variants, best = net["variants"], net["best"]
+    variants, best, torch_best = net["variants"], net["best"], net["torch_best"]
     return {
         "fastest": best,
         "fastest_description": VARIANTS[best].description,
         "fastest_ms": variants[best]["wall_ms"]["median"],
         "pytorch_ms": variants[REFERENCE]["wall_ms"]["median"],
+        "pytorch_best": torch_best,
+        "pytorch_best_description": VARIANTS[torch_best].description,
+        "pytorch_best_ms": variants[torch_best]["wall_ms"]["median"],
         "as_run_ms": variants[BASELINE]["wall_ms"]["median"],
-        "fastest_ratio": variants[best]["ratio_to_torch"]["median"],
-        "as_run_ratio": variants[BASELINE]["ratio_to_torch"]["median"],
+        "fastest_ratio": variants[best]["ratio_to_torch_best"]["median"],
+        "fastest_ratio_to_float32": variants[best]["ratio_to_torch"]["median"],
+        "as_run_ratio": variants[BASELINE]["ratio_to_torch_best"]["median"],
         "fastest_gflops": variants[best]["gflops_per_second"],
         "fastest_fraction_of_peak": variants[best]["fraction_of_peak"],
         "pytorch_fraction_of_peak": variants[REFERENCE]["fraction_of_peak"],
+        "pytorch_best_fraction_of_peak": variants[torch_best]["fraction_of_peak"],
         "mflop_per_step": net["flops"]["total"] / 1e6,
     }
 
 
-def overhead_table(networks: dict, reference_network: str = "deep") -> dict:
+def overhead_table(networks: dict, reference_network: str = "deep_same") -> dict:
     """Each step split into its arithmetic and the rest, for PyTorch and tfcnn.
 
     The arithmetic is the step's FLOPs at the rate the same variant reaches on
-    `reference_network` (the largest network, where fixed costs weigh least);
+    `reference_network` (a large network, where fixed costs weigh least);
     the rest of the step time is then (at least) the per-step cost that does
     not grow with the work: launching operations, threads, memory, the
-    optimiser's and metrics' small operations.
+    optimiser's and metrics' small operations. Only the networks smaller
+    than the reference (fewer FLOPs per step) are split.
 
     Args:
-        networks: the per-network summaries (`label`, `flops`, `variants`, `best`).
-        reference_network: where the FLOP rate is taken. Defaults to "deep".
+        networks: the per-network summaries (`label`, `flops`, `variants`,
+            `best`, `torch_best`).
+        reference_network: where the FLOP rate is taken. Defaults to "deep_same".
     """
-    rates = networks[reference_network]["variants"]
+    reference = networks[reference_network]
+    rates = reference["variants"]
     rows = []
     for name, net in networks.items():
-        if name == reference_network:
+        if net["flops"]["total"] >= reference["flops"]["total"]:
             continue
-        for variant in (REFERENCE, net["best"]):
+        for variant in dict.fromkeys((net["torch_best"], net["best"])):
+            if variant not in rates:
+                continue
             row = net["variants"][variant]
             arithmetic = (
                 net["flops"]["total"]
@@ -317,76 +450,105 @@ def overhead_table(networks: dict, reference_network: str = "deep") -> dict:
     }
 
 
-def network_summary(net: BenchNetwork, timings: dict, peak: dict) -> dict:
-    """One network's entry of the summary: its FLOPs, every variant, the fastest.
+def network_summary(
+    net: BenchNetwork,
+    measured: dict,
+    peak: dict,
+    bf16_native: bool,
+    tolerance: float = ACCURACY_TOLERANCE,
+) -> dict:
+    """One network's entry of the summary: FLOPs, every variant, both fastest.
 
     Args:
         net: the benchmarked network.
-        timings: `{variant: timings}` of the variants that ran on it.
+        measured: what `run_benchmark` returned.
         peak: `fp32_peak()`.
+        bf16_native: whether the CPU has native bfloat16 arithmetic.
+        tolerance: see `accuracy_agreement`. Defaults to `ACCURACY_TOLERANCE`.
+
+    Raises:
+        RuntimeError: float32 PyTorch, or tfcnn as the experiments run, did
+            not run on the network.
     """
+    timings = measured["timings"][net.name]
+    failed = measured["failed"][net.name]
+    for name in (REFERENCE, BASELINE):
+        if name not in timings:
+            reason = failed.get(name) or measured["skipped"][net.name].get(name)
+            raise RuntimeError(f"{net.name}: {name} did not run: {reason}")
+    agreement = accuracy_agreement(measured["accuracy"].get(net.name, {}), tolerance)
+    torch_best = best_pytorch(timings, agreement, bf16_native)
     flops = training_step_flops(net.build(), net.batch_size)
-    summary = summarise_network(timings, flops, peak)
-    return {
+    summary = summarise_network(timings, flops, peak, torch_best)
+    out = {
         "label": net.label,
         "batch_size": net.batch_size,
         "optimizer": net.optimizer,
         "flops": flops,
         "variants": summary,
+        "accuracy": agreement,
+        "failed": failed,
+        "skipped": measured["skipped"][net.name],
         "best": best_same_numerics(summary),
-        "table": variants_table(summary),
+        "torch_best": torch_best,
     }
+    out["table"] = variants_table(out, bf16_native)
+    return out
 
 
 def benchmark_summary(
     measured: dict,
     nets: list[BenchNetwork],
     peak: dict,
+    bf16: dict,
     *,
     target_ratio: float,
     experiment_steps: int,
-    reference_network: str = "deep",
+    reference_network: str = "deep_same",
+    tolerance: float = ACCURACY_TOLERANCE,
 ) -> dict:
     """Every table and number of a benchmark run, from its timings.
 
     Args:
-        measured: what `run_benchmark` returned ("timings", "failed").
+        measured: what `run_benchmark` returned ("timings", "failed",
+            "skipped", "accuracy").
         nets: the networks timed.
         peak: `fp32_peak()`.
-        target_ratio: the ratio to PyTorch the fastest setting should reach.
+        bf16: `bf16_support()`, recorded, and whether bfloat16 PyTorch
+            settings may be PyTorch's best.
+        target_ratio: the ratio to PyTorch's best the fastest setting should reach.
         experiment_steps: training steps of the experiments that use
-            `reference_network`, to turn ms per step into minutes.
+            networks of the deep network's shape, to turn ms per step into
+            minutes.
         reference_network: the network of the FLOP tables and the overhead
-            split. Defaults to "deep".
+            split. Defaults to "deep_same".
+        tolerance: see `accuracy_agreement`. Defaults to `ACCURACY_TOLERANCE`.
 
     Raises:
-        RuntimeError: the PyTorch reference failed.
+        RuntimeError: float32 PyTorch or tfcnn as run failed on a network.
     """
-    timings, failed = measured["timings"], measured["failed"]
-    if REFERENCE in failed:
-        raise RuntimeError(f"the PyTorch reference failed: {failed[REFERENCE]}")
     networks = {
-        net.name: network_summary(
-            net,
-            {v: t for v, t in timings[net.name].items() if v not in failed},
-            peak,
-        )
+        net.name: network_summary(net, measured, peak, bf16["native"], tolerance)
         for net in nets
     }
     by_name = {net.name: net for net in nets}
     main = networks.get(reference_network)
     return {
         "peak": peak,
+        "bf16": bf16,
+        "accuracy_tolerance": tolerance,
         "networks": networks,
-        "timings": timings,
-        "failed": failed,
+        "timings": measured["timings"],
+        "failed": measured["failed"],
+        "skipped": measured["skipped"],
         "table": side_by_side_table(networks, target_ratio),
-        "effects_table": effects_table(networks, timings),
+        "effects_table": effects_table(networks, measured["timings"]),
         "overhead_table": overhead_table(networks, reference_network) if main else None,
         "target_ratio": target_ratio,
         "target_met": {
             name: "yes"
-            if net["variants"][net["best"]]["ratio_to_torch"]["median"] <= target_ratio
+            if net["variants"][net["best"]]["ratio_to_torch_best"]["median"]
+            <= target_ratio
             else "no"
             for name, net in networks.items()
         },
@@ -404,6 +566,7 @@ def benchmark_summary(
                 / 6e4
                 for key, name in (
                     ("pytorch", REFERENCE),
+                    ("pytorch_best", main["torch_best"]),
                     ("tfcnn_as_run", BASELINE),
                     ("tfcnn_fastest", main["best"]),
                 )

@@ -4,6 +4,9 @@ All workers live for the whole run. For every repetition and network, each
 variant times `steps` training steps while the others wait (blocked on their
 input, using no CPU); the order of the variants rotates from one repetition
 to the next, so slow drifts of the machine's load hit all of them alike.
+After the timing, each PyTorch variant trains every network from the same
+seeded start on real images of its data set and is tested, one at a time, so
+that the report can tell which settings keep float32's accuracy.
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ import numpy as np
 
 from tfcnn.bench.networks import BenchNetwork, layer_specs
 from tfcnn.bench.variants import Variant
+from tfcnn.data.folders import cached_dataset
+
+# Test images of the accuracy runs (a seeded random draw from the test set).
+ACCURACY_TEST_IMAGES = 2000
 
 
 class WorkerError(RuntimeError):
@@ -117,46 +124,106 @@ def spread(values) -> dict:
     }
 
 
+def write_accuracy_data(
+    net: BenchNetwork,
+    input_shape,
+    path: Path,
+    train_images: int,
+    test_images: int = ACCURACY_TEST_IMAGES,
+    seed: int = 0,
+) -> Path:
+    """Writes the images of `net`'s accuracy runs as an .npz (uint8 images).
+
+    Random draws (with `seed`) from the training and the test set of
+    `net.dataset` (read with `cached_dataset`): the CIFAR-10 folders list
+    their images class by class, so a leading slice would hold few classes.
+
+    Args:
+        net: the network; its data set and `pixel_scale`.
+        input_shape: the network's (H, W, C).
+        path: the file written.
+        train_images: training images drawn (at most the whole set).
+        test_images: test images drawn. Defaults to `ACCURACY_TEST_IMAGES`.
+        seed: the seed of both draws. Defaults to 0.
+    """
+    data = cached_dataset(net.dataset)
+    rng = np.random.default_rng(seed)
+    train = rng.permutation(len(data.y_train))[:train_images]
+    test = rng.permutation(len(data.y_test))[:test_images]
+    shape = tuple(int(d) for d in input_shape)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(
+        path,
+        x_train=data.x_train[train].reshape(-1, *shape),
+        y_train=data.y_train[train].astype(np.int64),
+        x_test=data.x_test[test].reshape(-1, *shape),
+        y_test=data.y_test[test].astype(np.int64),
+        pixel_scale=np.float32(net.pixel_scale),
+    )
+    return path
+
+
+def skipped_variants(
+    variants: list[Variant], steps: int, warmup_steps: int
+) -> dict[str, str]:
+    """The variants that cannot run `steps` and `warmup_steps` per pass, and why:
+    a pass must be a whole number of their calls of `steps_per_execution` steps."""
+    return {
+        v.name: f"{v.steps_per_execution} steps per execution do not divide "
+        f"{steps} timed and {warmup_steps} warm-up steps"
+        for v in variants
+        if steps % v.steps_per_execution or warmup_steps % v.steps_per_execution
+    }
+
+
 def run_benchmark(
     variants: list[Variant],
     networks: list[BenchNetwork],
     *,
     repeats: int,
     steps: dict[str, int],
-    warmup_steps: int = 20,
+    warmup_steps: dict[str, int],
+    accuracy_steps: dict[str, int] | None = None,
     log_dir: Path | None = None,
     progress=print,
 ) -> dict:
-    """Times every variant on every network, interleaved.
+    """Times every variant on every network, interleaved, then the accuracy runs.
 
     Args:
         variants: the settings to compare (one worker process each).
         networks: the networks.
         repeats: timed passes per variant and network.
-        steps: training steps per timed pass, per network name (a multiple
-            of every variant's steps per execution).
+        steps: training steps per timed pass, per network name; a variant
+            whose steps per execution do not divide them is skipped there.
         warmup_steps: steps of each of the two untimed passes (the first
-            also traces and compiles). Defaults to 20.
-        log_dir: where the workers' logs go. Defaults to /tmp.
+            also traces and compiles), per network name.
+        accuracy_steps: training steps of each PyTorch variant's accuracy run,
+            per network name; None (or a missing network) runs none.
+            Defaults to None.
+        log_dir: where the workers' logs and the accuracy runs' images go.
+            Defaults to /tmp.
         progress: called with one line of text per timing. Defaults to print.
 
     Returns:
         `{"timings": {network: {variant: {"wall_ms": [...], "cpu_ms": [...],
-        "loss": [...], "first_seconds": s}}}, "failed": {variant: error}}`,
-        one list entry per repetition; a variant whose worker fails (to start
-        or to prepare a network) is left out of all rounds and named in
-        "failed".
+        "loss": [...], "first_seconds": s}}}, "failed": {network: {variant:
+        error}}, "skipped": {network: {variant: reason}}, "accuracy":
+        {network: {variant: {"test_accuracy", "predictions", "loss",
+        "seconds"} or {"error"}}}}`, one list entry per repetition. A variant
+        whose worker fails to start is failed on every network; one that
+        fails to prepare a network (e.g. `torch.compile` without a compiler)
+        is left out of that network's rounds.
     """
-    for net in networks:
-        for v in variants:
-            for n in (steps[net.name], warmup_steps):
-                if n % v.steps_per_execution:
-                    raise ValueError(
-                        f"{n} steps are not a multiple of {v.name}'s "
-                        f"{v.steps_per_execution} steps per execution."
-                    )
     log_dir = Path(log_dir or "/tmp")
-    workers, failed = {}, {}
+    accuracy_steps = accuracy_steps or {}
+    workers, failed_to_start = {}, {}
+    failed = {net.name: {} for net in networks}
+    skipped = {
+        net.name: skipped_variants(variants, steps[net.name], warmup_steps[net.name])
+        for net in networks
+    }
+    results = {net.name: {} for net in networks}
+    accuracy = {net.name: {} for net in networks}
     try:
         for v in variants:
             workers[v.name] = Worker(v, log_dir / f"tfcnn_bench_{v.name}.log")
@@ -164,28 +231,29 @@ def run_benchmark(
             try:
                 worker.receive()
             except WorkerError as error:
-                failed[name] = str(error)
-        results = {net.name: {} for net in networks}
+                failed_to_start[name] = str(error)
+        commands = {}
         for net in networks:
+            failed[net.name].update(failed_to_start)
             model = net.build()
-            command = {
+            commands[net.name] = command = {
                 "network": net.name,
                 "specs": layer_specs(model),
                 "input_shape": [int(d) for d in model.input_shape[1:]],
                 "batch_size": net.batch_size,
                 "optimizer": net.optimizer,
                 "learning_rate": net.learning_rate,
-                "warmup_steps": warmup_steps,
+                "warmup_steps": warmup_steps[net.name],
             }
             for v in variants:
-                if v.name in failed:
+                if v.name in failed[net.name] or v.name in skipped[net.name]:
                     continue
                 started = time.perf_counter()
                 try:
                     reply = workers[v.name].request(op="prepare", **command)
                 except WorkerError as error:  # e.g. a compiler missing: go on without
-                    failed[v.name] = str(error)
-                    progress(f"{net.name:>6} {v.name:<17} FAILED: {error}")
+                    failed[net.name][v.name] = str(error)
+                    progress(f"{net.name:>10} {v.name:<19} FAILED: {error}")
                     continue
                 results[net.name][v.name] = {
                     "wall_ms": [],
@@ -194,13 +262,13 @@ def run_benchmark(
                     "first_seconds": reply["first_seconds"],
                 }
                 progress(
-                    f"{net.name:>6} {v.name:<17} ready in "
+                    f"{net.name:>10} {v.name:<19} ready in "
                     f"{time.perf_counter() - started:.1f} s"
                 )
-        working = [v for v in variants if v.name not in failed]
         for repeat in range(repeats):
             for net in networks:
-                shift = repeat % len(working)
+                working = [v for v in variants if v.name in results[net.name]]
+                shift = repeat % max(1, len(working))
                 for v in working[shift:] + working[:shift]:
                     reply = workers[v.name].request(
                         op="time", network=net.name, steps=steps[net.name]
@@ -209,10 +277,93 @@ def run_benchmark(
                     for key in ("wall_ms", "cpu_ms", "loss"):
                         entry[key].append(reply[key])
                     progress(
-                        f"repeat {repeat + 1}/{repeats} {net.name:>6} {v.name:<17} "
+                        f"repeat {repeat + 1}/{repeats} {net.name:>10} {v.name:<19} "
                         f"{reply['wall_ms']:8.2f} ms/step (CPU {reply['cpu_ms']:.2f})"
                     )
+        for net in networks:
+            if net.name not in accuracy_steps:
+                continue
+            command = commands[net.name]
+            data = write_accuracy_data(
+                net,
+                command["input_shape"],
+                log_dir / f"accuracy_{net.name}.npz",
+                accuracy_steps[net.name] * net.batch_size,
+            )
+            for v in variants:
+                if v.framework != "torch" or v.name not in results[net.name]:
+                    continue
+                try:
+                    accuracy[net.name][v.name] = reply = workers[v.name].request(
+                        op="accuracy",
+                        **command,
+                        data=str(data),
+                        steps=accuracy_steps[net.name],
+                    )
+                except WorkerError as error:
+                    accuracy[net.name][v.name] = {"error": str(error)}
+                    progress(f"{net.name:>10} {v.name:<19} accuracy FAILED: {error}")
+                    continue
+                progress(
+                    f"{net.name:>10} {v.name:<19} test accuracy "
+                    f"{reply['test_accuracy']:.4f} after {accuracy_steps[net.name]} "
+                    f"steps ({reply['seconds']:.0f} s)"
+                )
     finally:
         for worker in workers.values():
             worker.close()
-    return {"timings": results, "failed": failed}
+    return {
+        "timings": results,
+        "failed": failed,
+        "skipped": skipped,
+        "accuracy": accuracy,
+    }
+
+
+def profile_layers(
+    net: BenchNetwork,
+    variants: list[Variant],
+    *,
+    repeats: int,
+    log_dir: Path | None = None,
+    progress=print,
+) -> dict:
+    """Times each layer of `net` alone (`tfcnn.bench.layer_profile`), per variant.
+
+    Each variant runs in its own worker process; the workers profile one after
+    the other, so that they never compete for the cores.
+
+    Args:
+        net: the network, profiled at its batch size.
+        variants: the settings profiled (a Keras variant and PyTorch ones).
+        repeats: timed calls per median.
+        log_dir: where the workers' logs go. Defaults to /tmp.
+        progress: called with one line of text per variant. Defaults to print.
+
+    Returns:
+        `{variant: keras_layer_times or torch_layer_times result}`.
+
+    Raises:
+        WorkerError: a worker failed.
+    """
+    log_dir = Path(log_dir or "/tmp")
+    model = net.build()
+    command = {
+        "network": net.name,
+        "specs": layer_specs(model),
+        "input_shape": [int(d) for d in model.input_shape[1:]],
+        "batch_size": net.batch_size,
+        "repeats": repeats,
+    }
+    profiles = {}
+    for v in variants:
+        worker = Worker(v, log_dir / f"tfcnn_profile_{v.name}.log")
+        try:
+            worker.receive()
+            started = time.perf_counter()
+            profiles[v.name] = worker.request(op="profile", **command)
+        finally:
+            worker.close()
+        progress(f"profiled {net.name} under {v.name} in "
+                 f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+    return profiles

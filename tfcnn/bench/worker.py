@@ -9,10 +9,17 @@ goes to stderr):
      "batch_size": 50, "optimizer": "adam", "learning_rate": 1e-4,
      "warmup_steps": 20}                                 -> {"first_seconds": ...}
     {"op": "time", "network": ..., "steps": 200}         -> {"wall_ms", "cpu_ms", "loss"}
+    {"op": "accuracy", (prepare's keys), "data": npz,
+     "steps": 500}                                       -> {"test_accuracy", ...}
+    {"op": "profile", "network": ..., "specs": [...],
+     "input_shape": [...], "batch_size": 50,
+     "repeats": 30}                                      -> {"layers": [...], ...}
     {"op": "quit"}
 
-Inputs are random images and labels (the step's cost does not depend on the
-values), `BATCHES` batches of them, reshuffled on every pass.
+Inputs of the timed steps are random images and labels (the step's cost does
+not depend on the values), `BATCHES` batches of them, reshuffled on every
+pass. A command that fails (say, `torch.compile` without a working compiler)
+is answered with `{"error": ...}` and the worker goes on with the next one.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import json
 import os
 import sys
 import time
+import traceback
 
 import numpy as np
 
@@ -89,9 +97,16 @@ class KerasRunner:
 
 
 class TorchRunner:
-    """A plain PyTorch training loop: forward, cross-entropy, backward, step."""
+    """A plain PyTorch training loop: forward, cross-entropy, backward, step.
 
-    def __init__(self, variant: Variant, command: dict):
+    Args:
+        variant: the PyTorch settings (memory order, `torch.compile`, autocast).
+        command: the "prepare" command (specs, input shape, batch size, optimiser).
+        data: training images (N, H, W, C) and labels; None draws random ones
+            (`random_data`). Defaults to None.
+    """
+
+    def __init__(self, variant: Variant, command: dict, data=None):
         import torch
 
         from tfcnn.bench.torch_nets import make_optimizer, torch_model
@@ -104,17 +119,24 @@ class TorchRunner:
         )
         self.loss_fn = torch.nn.CrossEntropyLoss()
         self.batch = command["batch_size"]
-        x, y = random_data(command["input_shape"], self.batch)
-        self.x = torch.from_numpy(x).permute(0, 3, 1, 2).contiguous()
+        x, y = data or random_data(command["input_shape"], self.batch)
+        self.channels_last = variant.channels_last
+        self.x = self._images(x)
         if variant.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
-            self.x = self.x.contiguous(memory_format=torch.channels_last)
         if variant.torch_compile:
             self.model = torch.compile(self.model)
-        self.y = torch.from_numpy(y)
+        self.y = torch.from_numpy(np.asarray(y, dtype=np.int64))
         self.generator = torch.Generator().manual_seed(0)
         self.order, self.position = None, len(self.y)
         self.bf16 = variant.precision == "mixed_bfloat16"
+
+    def _images(self, x):
+        """NHWC float32 arrays -> the tensor layout of the variant."""
+        images = self.torch.from_numpy(np.asarray(x, np.float32)).permute(0, 3, 1, 2)
+        if self.channels_last:
+            return images.contiguous(memory_format=self.torch.channels_last)
+        return images.contiguous()
 
     def _next_batch(self):
         if self.position + self.batch > len(self.y):
@@ -125,7 +147,9 @@ class TorchRunner:
         return self.x[index], self.y[index]
 
     def run(self, steps: int) -> float:
+        """Trains `steps` steps; returns the last step's loss."""
         torch = self.torch
+        self.model.train()
         for _ in range(steps):
             x, y = self._next_batch()
             self.optimizer.zero_grad(set_to_none=True)
@@ -134,6 +158,49 @@ class TorchRunner:
             loss.backward()
             self.optimizer.step()
         return loss.detach().item()
+
+    def predict(self, x) -> np.ndarray:
+        """The predicted classes of images `x` (N, H, W, C), in inference mode
+        and at the variant's precision, a batch at a time."""
+        torch = self.torch
+        self.model.eval()
+        images, classes = self._images(x), []
+        with (
+            torch.no_grad(),
+            torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16),
+        ):
+            for start in range(0, len(images), self.batch):
+                logits = self.model(images[start : start + self.batch])
+                classes.append(logits.float().argmax(dim=1).numpy())
+        return np.concatenate(classes)
+
+
+def accuracy_run(variant: Variant, command: dict) -> dict:
+    """Trains the network from its seeded start on real images, then tests it.
+
+    Args:
+        variant: a PyTorch variant.
+        command: the "accuracy" command: prepare's keys, `data` (an .npz with
+            uint8 `x_train`, `y_train`, `x_test`, `y_test` and the float
+            `pixel_scale`) and `steps`.
+
+    Returns:
+        `{"test_accuracy", "predictions", "loss", "seconds"}`.
+    """
+    started = time.perf_counter()
+    with np.load(command["data"]) as data:
+        scale = np.float32(data["pixel_scale"])
+        train = (data["x_train"].astype(np.float32) * scale, data["y_train"])
+        x_test, y_test = data["x_test"].astype(np.float32) * scale, data["y_test"]
+    runner = TorchRunner(variant, command, data=train)
+    loss = runner.run(command["steps"])
+    predictions = runner.predict(x_test)
+    return {
+        "test_accuracy": float(np.mean(predictions == y_test)),
+        "predictions": predictions.tolist(),
+        "loss": loss,
+        "seconds": time.perf_counter() - started,
+    }
 
 
 def configure_threads(variant: Variant) -> None:
@@ -151,8 +218,54 @@ def configure_threads(variant: Variant) -> None:
         tf.config.threading.set_inter_op_parallelism_threads(variant.inter_threads)
 
 
+def answer_command(variant: Variant, command: dict, runners: dict) -> dict:
+    """The answer to one "prepare", "time", "accuracy" or "profile" command."""
+    network = command["network"]
+    if command["op"] == "prepare":
+        started = time.perf_counter()
+        runner_class = KerasRunner if variant.framework == "keras" else TorchRunner
+        runners[network] = runner = runner_class(variant, command)
+        runner.run(command["warmup_steps"])
+        first = time.perf_counter() - started
+        runner.run(command["warmup_steps"])
+        return {"first_seconds": first}
+    if command["op"] == "time":
+        wall, cpu = time.perf_counter(), time.process_time()
+        loss = runners[network].run(command["steps"])
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        steps = command["steps"]
+        return {
+            "wall_ms": 1e3 * wall / steps,
+            "cpu_ms": 1e3 * cpu / steps,
+            "loss": loss,
+        }
+    if command["op"] == "accuracy":
+        if variant.framework != "torch":
+            raise ValueError(
+                f"accuracy runs are for PyTorch variants, not {variant.name}."
+            )
+        return accuracy_run(variant, command)
+    if command["op"] == "profile":
+        from tfcnn.bench.layer_profile import keras_layer_times, torch_layer_times
+
+        if variant.framework == "keras":
+            return keras_layer_times(network, command["batch_size"], command["repeats"])
+        return torch_layer_times(
+            command["specs"],
+            command["input_shape"],
+            command["batch_size"],
+            command["repeats"],
+            channels_last=variant.channels_last,
+        )
+    raise ValueError(f"unknown op {command['op']!r}")
+
+
 def serve(lines, answer) -> None:
-    """Answers the commands in `lines` (an iterable of JSON strings) via `answer`."""
+    """Answers the commands in `lines` (an iterable of JSON strings) via `answer`.
+
+    A command that raises is answered with `{"error": "<type>: <message>"}`
+    (its traceback goes to stderr) and serving goes on.
+    """
     variant, runners = None, {}
     for line in lines:
         command = json.loads(line)
@@ -163,29 +276,12 @@ def serve(lines, answer) -> None:
             continue
         if command["op"] == "quit":
             return
-        network = command["network"]
-        if command["op"] == "prepare":
-            started = time.perf_counter()
-            runner_class = KerasRunner if variant.framework == "keras" else TorchRunner
-            runners[network] = runner = runner_class(variant, command)
-            runner.run(command["warmup_steps"])
-            first = time.perf_counter() - started
-            runner.run(command["warmup_steps"])
-            answer({"first_seconds": first})
-        elif command["op"] == "time":
-            wall, cpu = time.perf_counter(), time.process_time()
-            loss = runners[network].run(command["steps"])
-            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-            steps = command["steps"]
-            answer(
-                {
-                    "wall_ms": 1e3 * wall / steps,
-                    "cpu_ms": 1e3 * cpu / steps,
-                    "loss": loss,
-                }
-            )
-        else:
-            raise ValueError(f"unknown op {command['op']!r}")
+        try:
+            reply = answer_command(variant, command, runners)
+        except Exception as error:  # reported to the parent, which records it
+            traceback.print_exc()
+            reply = {"error": f"{type(error).__name__}: {error}"}
+        answer(reply)
 
 
 def main() -> None:
@@ -201,7 +297,7 @@ def main() -> None:
 
     try:
         serve(sys.stdin, answer)
-    except Exception as error:  # reported to the parent, which raises it
+    except Exception as error:  # e.g. a bad variant: reported to the parent
         answer({"error": f"{type(error).__name__}: {error}"})
         raise
 
