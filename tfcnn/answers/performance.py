@@ -183,7 +183,7 @@ def time_networks(config: Config, root: Path) -> dict:
     path = write_result(
         RESULT_ID, "summary", result, config=config, wall_seconds=wall, root=root
     )
-    figure = bench_figure(result["networks"], config.target_ratio)
+    figure = bench_figure(result["networks"])
     save_figure(figure, RESULT_ID, "bench", root)
     for name, net in result["networks"].items():
         best = net["variants"][net["best"]]

@@ -13,8 +13,11 @@ differ from the nominal clock) is reported, so both are measured on one core,
 in thread CPU time (which other processes do not inflate), by two loops of a
 few lines of C compiled with the system's C compiler:
 
-- a chain of dependent integer additions runs one addition per cycle on every
-  x86 core, so additions per second is the running clock;
+- a chain of dependent 64-bit integer multiplications runs one per 3 cycles
+  on every x86 core since Intel's Nehalem and AMD's Zen (a chain of
+  additions does not: newer Intel cores fold dependent additions of a
+  constant at register renaming, several per cycle), so three times the
+  multiplications per second is the running clock;
 - a loop of independent FMA instructions runs `units` per cycle, so its
   FLOP/s divided by `2 * lanes * clock` is the number of FMA units.
 
@@ -56,23 +59,25 @@ typedef __m256 vec;
 #define STORE _mm256_storeu_ps
 #endif
 #define CHAINS 12
-#define ADDS_PER_TRIP 100
+#define MULS_PER_TRIP 100
+#define IMUL_LATENCY 3
 int fma_lanes(void) { return LANES; }
 static double thread_seconds(struct timespec t0, struct timespec t1) {
   return (t1.tv_sec - t0.tv_sec) + 1e-9 * (t1.tv_nsec - t0.tv_nsec);
 }
-/* Each addition depends on the one before: one per cycle, whatever the width. */
-double dependent_adds_per_second(long iterations) {
-  long x = 0;
+/* Each multiplication depends on the one before: one per IMUL_LATENCY cycles.
+   Returns the cycles per second this implies. */
+double dependent_multiply_cycles_per_second(long iterations) {
+  long x = 3;
   struct timespec t0, t1;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
   for (long n = 0; n < iterations; n++) {
-    __asm__ volatile(".rept 100\n\tadd $1, %0\n\t.endr" : "+r"(x));
+    __asm__ volatile(".rept 100\n\timul %0, %0\n\t.endr" : "+r"(x));
   }
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
   volatile long sink = x;
   (void)sink;
-  return (double)ADDS_PER_TRIP * iterations / thread_seconds(t0, t1);
+  return (double)IMUL_LATENCY * MULS_PER_TRIP * iterations / thread_seconds(t0, t1);
 }
 double fma_flops_per_second(long iterations) {
   vec acc[CHAINS], b = SET1(0.999999f), c = SET1(1e-7f);
@@ -148,12 +153,13 @@ def measure_fma_rate(iterations: int = 20_000_000, repeats: int = 3) -> dict | N
 
     Compiles `_FMA_LOOP_C` with the system C compiler (`cc`, `-O2
     -march=native`) and times, `repeats` times each in turn, the FMA loop and
-    the chain of dependent additions; the fastest of each counts. Returns None
+    the chain of dependent multiplications; the fastest of each counts. Returns None
     when there is no compiler or the CPU has no AVX2/AVX-512 FMA.
 
     Args:
-        iterations: loop trips per timing (12 vector FMAs, or 100 additions,
-            each). Defaults to 2e7.
+        iterations: loop trips per FMA timing (12 vector FMAs each; the
+            chain of multiplications runs a tenth as many trips of 100).
+            Defaults to 2e7.
         repeats: timings of each loop. Defaults to 3.
 
     Returns:
@@ -175,12 +181,17 @@ def measure_fma_rate(iterations: int = 20_000_000, repeats: int = 3) -> dict | N
         if built.returncode:
             return None
         lib = ctypes.CDLL(str(library))
-        for function in (lib.fma_flops_per_second, lib.dependent_adds_per_second):
+        for function in (
+            lib.fma_flops_per_second,
+            lib.dependent_multiply_cycles_per_second,
+        ):
             function.restype = ctypes.c_double
             function.argtypes = [ctypes.c_long]
         timings, clock_timings = [], []
         for _ in range(repeats):
-            clock_timings.append(lib.dependent_adds_per_second(iterations))
+            clock_timings.append(
+                lib.dependent_multiply_cycles_per_second(iterations // 10)
+            )
             timings.append(lib.fma_flops_per_second(iterations))
         return {
             "flops_per_second": max(timings),
@@ -223,8 +234,8 @@ def fp32_peak(measure: bool = True, cores: int | None = None) -> dict:
     if measured:
         clock = measured["clock_hz"] / 1e9
         clock_source = (
-            "measured: a chain of dependent additions ran "
-            f"{clock:.2f} G additions per second on one core (one per cycle)"
+            "measured: a chain of dependent multiplications ran "
+            f"{clock / 3:.2f} G multiplications per second on one core (one per 3 cycles)"
         )
         per_cycle = measured["flops_per_second"] / (clock * 1e9)
         units = max(1, round(per_cycle / (2 * lanes)))
