@@ -2,8 +2,9 @@
 
 Times ms per training step of PyTorch (eager float32, the reference) and of
 tfcnn's Keras path under several settings (steps per execution, XLA, oneDNN,
-threads, input pipeline, mixed bfloat16) on the set C deep, set A and set D
-networks, each variant in its own process, in rotating order every round;
+threads, input pipeline, mixed bfloat16, Keras' JAX backend) on the set C
+deep, set A and set D networks, each variant in its own process, in rotating
+order every round;
 reports ratios to PyTorch, FLOPs per step and the fraction of the float32
 peak. Needs a quiet machine (load average <= 0.5, unless --allow-busy).
 Writes docs/results/bench/{summary.json,bench.png}. Full run: about 30 min.
@@ -18,7 +19,12 @@ and compares it with C1's float32 runs (docs/results/bench/accuracy_*.json).
 from tfcnn import cli
 from tfcnn.bench.variants import VARIANTS
 
-KERAS_VARIANTS = [n for n, v in VARIANTS.items() if v.framework == "keras"]
+# The C1 run of --accuracy trains on TensorFlow, at the variant's precision.
+KERAS_VARIANTS = [
+    n
+    for n, v in VARIANTS.items()
+    if v.framework == "keras" and v.keras_backend == "tensorflow"
+]
 
 
 def parse_args(argv=None):
