@@ -1,11 +1,11 @@
 """The set A network trains alike on every Keras backend installed.
 
-Keras picks its backend once, when it is first imported, so each backend
-(TensorFlow always; PyTorch with the `torch` extra, JAX with the `jax` extra)
-runs in its own process with `KERAS_BACKEND` set. Each builds the set A
-network, fits it for a few steps on a small learnable problem and prints its
-layers, parameter count and losses; the processes run at once to keep the
-test short. A backend that is not installed is skipped.
+Keras picks its backend once, when it is first imported, so TensorFlow (the
+backend of this process) fits here, while PyTorch (the `torch` extra) and JAX
+(the `jax` extra) each fit at the same time in a process of their own with
+`KERAS_BACKEND` set (`tests/backend_fit.py`). Each builds the set A network,
+fits it for a few steps on a small learnable problem and reports its layers,
+parameter count and losses. A backend that is not installed is skipped.
 """
 
 from __future__ import annotations
@@ -16,61 +16,37 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-import tensorflow as tf
-
-# The set A network (one conv 5x5x32 at stride 1, ReLU, a dense layer to 10
-# logits) fitted with Adam for 5 epochs of 4 batches on 128 images whose class
-# is the brightest of 10 horizontal bands, so that there is something to learn.
-CHILD = r"""
-import json
 import keras
-import numpy as np
-from tfcnn.models import build_shallow
-from tfcnn.training.fit import compile_classifier
+import tensorflow as tf
+from backend_fit import fit_set_a_network
 
-keras.utils.set_random_seed(0)
-rng = np.random.default_rng(0)
-y = rng.integers(0, 10, 128)
-x = rng.random((128, 28, 28, 1), dtype=np.float32) * 0.5
-for image, label in zip(x, y):
-    image[2 * label + 4 : 2 * label + 6] += 0.5
-model = build_shallow()
-compile_classifier(model, "adam", 1e-3)
-history = model.fit(x, y, batch_size=32, epochs=5, shuffle=False, verbose=0)
-print(json.dumps({
-    "backend": keras.backend.backend(),
-    "layers": [[type(layer).__name__, list(layer.output.shape[1:])] for layer in model.layers],
-    "params": model.count_params(),
-    "losses": [float(loss) for loss in history.history["loss"]],
-}))
-"""
-
-# Each backend and the package it needs.
-BACKENDS = {"tensorflow": "tensorflow", "torch": "torch", "jax": "jax"}
-# A bound on all the processes, far above its time on a quiet machine (most of it
-# starting the frameworks, which slows several-fold when other jobs load the cores).
+FIT = Path(__file__).with_name("backend_fit.py")
+OTHER_BACKENDS = ("torch", "jax")  # each backend is also its package's name
+# A bound on the other backends' processes, far above their time on a quiet
+# machine (most of it starting the framework, which slows several-fold when
+# other jobs load the cores).
 TIMEOUT_SECONDS = 60
 
 
-def installed_backends() -> list[str]:
-    return [b for b, package in BACKENDS.items() if importlib.util.find_spec(package)]
-
-
-def run_on_backends(backends) -> dict[str, dict]:
-    """Runs CHILD on every backend of `backends` at once; their reports by backend."""
+def fit_on_every_backend() -> dict[str, dict]:
+    """The report of `fit_set_a_network` on this process's backend and on every
+    other backend installed, each in its own process, all at once."""
     processes = {
         backend: subprocess.Popen(
-            [sys.executable, "-c", CHILD],
+            [sys.executable, str(FIT)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"},
+            env={**os.environ, "KERAS_BACKEND": backend},
         )
-        for backend in backends
+        for backend in OTHER_BACKENDS
+        if importlib.util.find_spec(backend)
     }
-    reports, deadline = {}, time.monotonic() + TIMEOUT_SECONDS
     try:
+        reports = {keras.backend.backend(): fit_set_a_network()}
+        deadline = time.monotonic() + TIMEOUT_SECONDS
         for backend, process in processes.items():
             out, err = process.communicate(timeout=max(0, deadline - time.monotonic()))
             if process.returncode:
@@ -80,7 +56,7 @@ def run_on_backends(backends) -> dict[str, dict]:
         for process in processes.values():
             if process.poll() is None:
                 process.kill()
-                process.wait()
+            process.communicate()
     return reports
 
 
@@ -88,7 +64,7 @@ class BackendsTest(tf.test.TestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.reports = run_on_backends(installed_backends())
+        cls.reports = fit_on_every_backend()
 
     def test_each_backend_is_the_one_asked_for(self):
         self.assertIn("tensorflow", self.reports)
