@@ -1,19 +1,17 @@
 """Performance page: tfcnn's Keras training step against the same networks in PyTorch.
 
-Times ms per training step of PyTorch (eager float32, channels-last,
-torch.compile, bfloat16 autocast) and of tfcnn's Keras path under several
-settings (steps per execution, XLA, oneDNN, threads, input pipeline, mixed
-bfloat16) on the set C deep network in both paddings, the set A, set D and
-B2.4 CIFAR-10 networks, each variant in its own process, in rotating order
-every round; then trains each PyTorch setting briefly on real images to see
-which keep float32's accuracy. Reports ratios to PyTorch's best (the fastest
-setting that does), FLOPs per step and the fraction of the float32 peak, and
-profiles the deep 'same' network layer by layer. Needs a quiet machine (load
-average <= 0.5, unless --allow-busy). Writes docs/results/bench/
-{summary.json,bench.png,layer_profile.json}. Full run: about 2 h on 2 cores.
---layer-profile runs only the profile (a minute or two). --accuracy VARIANT
-instead trains the C1 run under that variant's precision and compares it
-with C1's float32 runs (docs/results/bench/accuracy_*.json).
+Times ms per training step of PyTorch (float32, channels-last, torch.compile,
+bfloat16 autocast) and of tfcnn's Keras path under several settings (steps per
+execution, XLA, oneDNN, threads, input pipeline, mixed bfloat16, the JAX
+backend) on the deep network in both paddings, the set A, set D and B2.4
+CIFAR-10 networks, each variant in its own process, in rotating order; trains
+each PyTorch setting briefly to see which keep float32's accuracy; reports
+ratios to PyTorch's best such setting, FLOPs, the fraction of the float32 peak
+and a per-layer profile of the deep 'same' network. Needs a quiet machine
+(load <= 0.5, unless --allow-busy). Writes docs/results/bench/{summary.json,
+bench.png,layer_profile.json}; about 2 h on 2 cores (--layer-profile alone: a
+minute or two). --accuracy VARIANT trains C1 under that variant's precision
+against C1's float32 runs (docs/results/bench/accuracy_*.json).
 
     python scripts/bench.py                       # the full benchmark
     python scripts/bench.py --quick               # smoke run under runs/quick
@@ -24,7 +22,12 @@ with C1's float32 runs (docs/results/bench/accuracy_*.json).
 from tfcnn import cli
 from tfcnn.bench.variants import VARIANTS
 
-KERAS_VARIANTS = [n for n, v in VARIANTS.items() if v.framework == "keras"]
+# The C1 run of --accuracy trains on TensorFlow, at the variant's precision.
+KERAS_VARIANTS = [
+    n
+    for n, v in VARIANTS.items()
+    if v.framework == "keras" and v.keras_backend == "tensorflow"
+]
 
 
 def parse_args(argv=None):

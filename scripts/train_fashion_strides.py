@@ -7,7 +7,7 @@ every seed: "plain" (the sheet's set-up, 10 epochs) and "tuned", the best of a
 few candidates (shifts, dropout, a cosine schedule, more epochs) chosen on the
 validation accuracy of one seed at stride 1 (stage "search").
 
-Runs on either Keras backend (`KERAS_BACKEND=torch` too). Writes
+Runs on any Keras backend (`KERAS_BACKEND=torch` or `jax` too). Writes
 `docs/results/a3/`: every run's JSON (runs already written are skipped), the
 search, the summaries, `params.json` and figures. Full run: about 2 hours on
 one thread; --quick (2,000 training images, 2 epochs) about a minute.
@@ -15,6 +15,7 @@ one thread; --quick (2,000 training images, 2 epochs) about a minute.
     python scripts/train_fashion_strides.py                    # search, then both recipes
     python scripts/train_fashion_strides.py --stage search     # the search only
     KERAS_BACKEND=torch python scripts/train_fashion_strides.py --stage final --recipes plain
+    KERAS_BACKEND=jax python scripts/train_fashion_strides.py --stage final --recipes plain
     python scripts/train_fashion_strides.py --quick            # smoke run
 """
 

@@ -14,8 +14,8 @@ import sys
 
 import tensorflow as tf
 
+from tfcnn.cli import add_distribute_argument
 from tfcnn.training.devices import (
-    add_distribute_argument,
     steps_per_execution_for,
     strategy,
     use_strategy,

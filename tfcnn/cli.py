@@ -29,7 +29,7 @@ CHECKPOINT_DIR = Path("checkpoints")
 QUICK_ROOT = Path("runs/quick")
 QUICK_CHECKPOINT_DIR = QUICK_ROOT / "checkpoints"
 # The strategies of `--distribute`, made by `tfcnn.training.devices.use_strategy`.
-DISTRIBUTE_CHOICES = ("none", "mirrored")
+DISTRIBUTE_CHOICES = ("none", "mirrored", "multiworker")
 
 
 def whole_number(text: str, minimum: int) -> int:
@@ -268,8 +268,10 @@ def add_distribute_argument(parser: argparse.ArgumentParser) -> None:
         choices=DISTRIBUTE_CHOICES,
         default="none",
         help="'mirrored': tf.distribute.MirroredStrategy over all GPUs (or all "
-        "logical CPU devices); the batch is split across them (default: none, "
-        "one device, a GPU when present)",
+        "logical CPU devices); 'multiworker': "
+        "tf.distribute.MultiWorkerMirroredStrategy over the machines of TF_CONFIG "
+        "(run the same command on each, with its own TF_CONFIG); the batch is "
+        "split across them (default: none, one device, a GPU when present)",
     )
 
 

@@ -5,7 +5,8 @@ Each variant runs in its own worker process, because some settings
 starts. "keras" is tfcnn exactly as the experiments train (`compile_classifier`
 with 10 steps per execution, a shuffled `tf.data` stream from
 `make_dataset`); the others change one setting each, or two for the
-combination "keras_xla_bf16".
+combination "keras_xla_bf16". "keras_jax" is the same Keras path on Keras'
+JAX backend (the `jax` extra), fed the same `tf.data` stream.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ class Variant:
             memory order, which oneDNN prefers. Defaults to False.
         torch_compile: PyTorch only: `torch.compile` the model (TorchInductor,
             which generates C++ code). Defaults to False.
+        keras_backend: Keras only: the backend that runs the step,
+            "tensorflow" or "jax" (which always compiles the step with XLA,
+            so its variant sets `jit_compile`). Defaults to "tensorflow".
     """
 
     name: str
@@ -58,11 +62,16 @@ class Variant:
     accuracy_metric: bool = True
     channels_last: bool = False
     torch_compile: bool = False
+    keras_backend: str = "tensorflow"
 
     def __post_init__(self):
         if self.framework not in ("keras", "torch"):
             raise ValueError(
                 f"framework must be 'keras' or 'torch', got {self.framework!r}."
+            )
+        if self.keras_backend not in ("tensorflow", "jax"):
+            raise ValueError(
+                f"keras_backend must be 'tensorflow' or 'jax', got {self.keras_backend!r}."
             )
         if self.precision not in ("float32", "mixed_bfloat16"):
             raise ValueError(
@@ -84,6 +93,7 @@ class Variant:
         env = {"TF_CPP_MIN_LOG_LEVEL": "2"}
         if self.framework == "keras":
             env["TF_ENABLE_ONEDNN_OPTS"] = "1" if self.onednn else "0"
+            env["KERAS_BACKEND"] = self.keras_backend
         return env
 
 
@@ -111,6 +121,10 @@ VARIANTS = {
         Variant(
             "keras_xla_bf16", "keras", "XLA + mixed_bfloat16", jit_compile=True,
             precision="mixed_bfloat16",
+        ),
+        Variant(
+            "keras_jax", "keras", "Keras on the JAX backend (XLA)", jit_compile=True,
+            keras_backend="jax",
         ),
     )
 }  # fmt: skip

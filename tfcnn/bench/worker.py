@@ -7,7 +7,8 @@ goes to stderr):
     {"variant": {...}}                                   -> {"ready": true}
     {"op": "prepare", "network": ..., "specs": [...],
      "batch_size": 50, "optimizer": "adam", "learning_rate": 1e-4,
-     "warmup_steps": 20}                                 -> {"first_seconds": ...}
+     "warmup_steps": 20}                                 -> {"first_seconds": ...,
+                                                             "backend": ...}
     {"op": "time", "network": ..., "steps": 200}         -> {"wall_ms", "cpu_ms", "loss"}
     {"op": "accuracy", (prepare's keys), "data": npz,
      "steps": 500}                                       -> {"test_accuracy", ...}
@@ -89,6 +90,13 @@ class KerasRunner:
                 .prefetch(tf.data.AUTOTUNE)
             )
 
+    @property
+    def backend(self) -> str:
+        """The Keras backend running the step."""
+        import keras
+
+        return keras.backend.backend()
+
     def run(self, steps: int) -> float:
         history = self.model.fit(
             self.stream, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False
@@ -130,6 +138,8 @@ class TorchRunner:
         self.generator = torch.Generator().manual_seed(0)
         self.order, self.position = None, len(self.y)
         self.bf16 = variant.precision == "mixed_bfloat16"
+
+    backend = "torch"
 
     def _images(self, x):
         """NHWC float32 arrays -> the tensor layout of the variant."""
@@ -228,7 +238,7 @@ def answer_command(variant: Variant, command: dict, runners: dict) -> dict:
         runner.run(command["warmup_steps"])
         first = time.perf_counter() - started
         runner.run(command["warmup_steps"])
-        return {"first_seconds": first}
+        return {"first_seconds": first, "backend": runner.backend}
     if command["op"] == "time":
         wall, cpu = time.perf_counter(), time.process_time()
         loss = runners[network].run(command["steps"])
@@ -284,12 +294,18 @@ def serve(lines, answer) -> None:
         answer(reply)
 
 
-def main() -> None:
-    # Only answers go to the real stdout; anything printed by the frameworks
-    # (to Python's or C's stdout) lands on stderr.
+def reserve_stdout():
+    """The process's standard output as a file of its own, for its answers only;
+    anything printed afterwards (to Python's or C's stdout, as the frameworks
+    do) lands on stderr."""
     out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+    return out
+
+
+def main() -> None:
+    out = reserve_stdout()
 
     def answer(reply: dict) -> None:
         out.write(json.dumps(reply) + "\n")

@@ -37,6 +37,8 @@ TABLE = [
     ("train_fashion_strides.py", "A3, A4", [[]], [["--quick"]], ()),
     ("train_fashion_strides.py", "A3 on the PyTorch backend",
      [["--stage", "final", "--recipes", "plain"]], [["--quick"]], (("KERAS_BACKEND", "torch"),)),
+    ("train_fashion_strides.py", "A3 on the JAX backend",
+     [["--stage", "final", "--recipes", "plain"]], [["--quick"]], (("KERAS_BACKEND", "jax"),)),
     ("train_fashion_optimizers.py", "A6", [[]], [["--quick"]], ()),
     ("set_b_convolutions.py", "B2.1", [[]], [["--quick"]], ()),
     ("set_b_theory.py", "B2.2, B2.3, B2.5", [[]], [["--quick"]], ()),
@@ -61,6 +63,7 @@ TABLE = [
     ("run_notebooks.py", "the walkthrough notebooks' outputs", [[]], [], ()),
     ("bench.py", "performance (Keras against PyTorch)",
      [["--wait-for-quiet", "30"]], [["--quick"]], ()),
+    ("bench_multiworker.py", "performance (past one machine)", [[]], [["--quick"]], ()),
 ]  # fmt: skip
 
 # Scripts without a smoke run, and why.

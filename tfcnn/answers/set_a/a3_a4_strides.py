@@ -14,12 +14,14 @@ A `Recipe` adds training changes that leave the parameters as they are
 Writes under `<root>/a3/`: `<backend>[_<recipe>]_stride<S>_seed<K>.json`
 (runs already written are skipped), `search_<backend>.json`,
 `summary_<backend>[_tuned].json`, `recipes_<backend>.json`, `params.json`,
-the figures, and `backends.json` once both backends have a summary.
+the figures, and `backends.json` once two backends (of TensorFlow, PyTorch
+and JAX) have a summary.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 from pathlib import Path
 
@@ -50,7 +52,7 @@ from tfcnn.training.timing import epoch_timing
 
 RESULT_ID = "a3"
 PLURAL = {"success": "successes", "failure": "failures"}
-BACKENDS = {"tensorflow": "TensorFlow", "torch": "PyTorch"}
+BACKENDS = {"tensorflow": "TensorFlow", "torch": "PyTorch", "jax": "JAX"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -719,9 +721,10 @@ def accuracy_cells(entry: dict) -> list[str]:
 
 
 def compare_backends(root: Path, strides=(1, 2)) -> None:
-    """`backends.json`: both backends' plain summaries, and validation accuracy by epoch.
+    """`backends.json`: the plain summaries of every backend that has one, and
+    validation accuracy by epoch.
 
-    Does nothing until both backends have a summary.
+    Does nothing until at least two backends have a summary.
 
     Args:
         root: the results folder.
@@ -729,10 +732,10 @@ def compare_backends(root: Path, strides=(1, 2)) -> None:
     """
     summaries = {}
     for backend in BACKENDS:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             summaries[backend] = read_run(root, f"summary_{backend}")
-        except FileNotFoundError:
-            return
+    if len(summaries) < 2:
+        return
     rows, epoch_rows = [], []
     for stride in strides:
         histories = {}
@@ -763,8 +766,8 @@ def compare_backends(root: Path, strides=(1, 2)) -> None:
                 [
                     f"{stride}",
                     f"{e + 1}",
-                    *(format_mean_std(means[b][0][e], ".2%") for b in BACKENDS),
-                    *(format_mean_std(means[b][1][e], ".3f") for b in BACKENDS),
+                    *(format_mean_std(means[b][0][e], ".2%") for b in summaries),
+                    *(format_mean_std(means[b][1][e], ".3f") for b in summaries),
                 ]
             )
     table = {
@@ -785,8 +788,8 @@ def compare_backends(root: Path, strides=(1, 2)) -> None:
         "columns": [
             "stride",
             "epoch",
-            *(f"val. acc., {BACKENDS[b]}" for b in BACKENDS),
-            *(f"val. loss, {BACKENDS[b]}" for b in BACKENDS),
+            *(f"val. acc., {BACKENDS[b]}" for b in summaries),
+            *(f"val. loss, {BACKENDS[b]}" for b in summaries),
         ],
         "rows": epoch_rows,
     }
