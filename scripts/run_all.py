@@ -3,11 +3,19 @@
 Runs the scripts in the order of `tfcnn.site.run_all.TABLE` (each as a child
 process, its output in a log file under runs/run_all/logs or
 runs/quick/run_all/logs), shows which one runs and for how long, and ends
-with a table of the wall time of each. A full run of everything (no
+with a table of the wall and CPU time of each. A full run of everything (no
 --only/--skip) writes that table to docs/results/run_all/summary.json. The
 full run trains every network at full size: many hours on two cores, see the
 performance page. With --quick every script runs in its smoke mode, writing
 only under runs/quick: a few minutes in all.
+
+--seeds N runs one seed of every answer: each full-size protocol with the one
+seed N (in place of the seed lists of a full run), every script writing under
+runs/seed<N> and reading from there, and writes the wall and CPU seconds of
+each script to docs/results/run_all/seed<N>.json (to runs/seed<N>/run_all/ if
+--only, --skip or a failed script make it incomplete). The scripts it leaves
+out (benchmarks of the performance page, the error catalogue, fuzzing, the
+TensorBoard picture, the notebooks) are printed with the reason.
 
 --tally runs nothing: it adds up the wall times recorded in the `meta` of the
 committed result files, prints them and writes runs/run_all/recorded.json
@@ -17,6 +25,8 @@ committed result files, prints them and writes runs/run_all/recorded.json
     python scripts/run_all.py --quick                   # smoke run of all
     python scripts/run_all.py --only train_mnist_deep.py report_set_c.py
     python scripts/run_all.py                           # everything (hours)
+    python scripts/run_all.py --dry-run --seeds 0       # one seed's commands
+    python scripts/run_all.py --seeds 0                 # one seed of every answer
     python scripts/run_all.py --tally                   # time of the committed results
 """
 
@@ -36,6 +46,13 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--skip", nargs="+", metavar="SCRIPT", help="leave these scripts out"
+    )
+    parser.add_argument(
+        "--seeds",
+        type=cli.non_negative_int,
+        metavar="N",
+        help="one seed of every answer: full-size runs of seed N under runs/seedN "
+        "(default: a full run of every seed)",
     )
     cli.add_flag(parser, "--dry-run", "list the commands and stop")
     cli.add_flag(

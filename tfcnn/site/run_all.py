@@ -5,10 +5,19 @@ site, with its full and its smoke runs; `main` (behind `scripts/run_all.py`)
 runs a selection of them. `run_steps` runs a list of `Step`s (a script and
 its arguments), each as a child process whose output goes to a log file,
 shows which step runs and for how long (one status line, refreshed every few
-seconds on a terminal; a line a minute otherwise), and returns the wall time
-and exit status of each. `recorded_times` adds up the wall times that the
-result files themselves record in their `meta`, which is how long the
+seconds on a terminal; a line a minute otherwise), and returns the wall time,
+CPU time and exit status of each. `recorded_times` adds up the wall times that
+the result files themselves record in their `meta`, which is how long the
 committed results took to produce, without running anything.
+
+A one-seed run (`--seeds N`, `seed_steps` and `run_seed`) runs every full-size
+protocol of `TABLE` with the one seed N, each script writing under
+`runs/seed<N>/` (`--results-dir`, and `TFCNN_RESULTS_DIR` for what a script
+reads, so that the report and C4 read the C1-C3 runs of that seed). How each
+script gets its seed is `SEED_OPTION`; the scripts that have no seed and run as
+they are, against runs/seed<N>, are `SEEDLESS`; those left out are
+`NOT_IN_A_SEED_RUN`, each with its reason. Only a complete run (no `--only`,
+`--skip`, no failed step) writes `docs/results/run_all/seed<N>.json`.
 """
 
 from __future__ import annotations
@@ -21,11 +30,12 @@ import sys
 import time
 from pathlib import Path
 
-from tfcnn.results import REPO_ROOT, results_dir, write_result
+from tfcnn.results import REPO_ROOT, RESULTS_ENV, results_dir, write_result
 from tfcnn.results.bounded import read_json
 from tfcnn.site import markdown_table
 
 QUICK_ROOT = Path("runs/quick")
+RUNS_ROOT = Path("runs")
 ONE_THREAD = (("OMP_NUM_THREADS", "1"),)
 SEEDS = ("0", "1", "2")
 
@@ -71,6 +81,49 @@ NO_QUICK = {
     "run_notebooks.py": "it rewrites the notebooks in docs/notebooks in place",
 }
 
+# The option that gives a script its one seed in a one-seed run (`seed_steps`),
+# in place of the seed lists of `TABLE`.
+SEED_OPTION = {
+    "set_a_convolution.py": "--seed",
+    "set_a_losses.py": "--seed",
+    "train_fashion_strides.py": "--seed",
+    "train_fashion_optimizers.py": "--seed",
+    "set_b_convolutions.py": "--seed",
+    "set_b_theory.py": "--seed",
+    "train_cifar10.py": "--seed",
+    "train_transfer_standin.py": "--seed",
+    "train_mnist_deep.py": "--seed",
+    # One seed screens, and no other confirms; C3.3 still times seeds N+1, N+2.
+    "search_small_mnist.py": "--seed",
+    "train_scratch.py": "--seeds",
+}
+
+# Scripts of a one-seed run that take no seed and run as they are, writing
+# under runs/seed<N>, and why.
+SEEDLESS = {
+    "train_mnist_overfit.py": "no seed option: its protocol is three draws (run k: "
+    "draw k, seed k); it reads C1's run of seed N from runs/seed<N>",
+    "train_mnist_pairs.py": "no seed option: its protocol trains three seeds per size",
+    "report_set_c.py": "it trains nothing: the C1-C3 tables and figures of the "
+    "runs in runs/seed<N>",
+    "bench_scratch.py": "no seed option: D5's time per epoch of NumPy against "
+    "Keras, in CPU seconds; it reads no other result",
+}
+
+# Scripts left out of a one-seed run, and why.
+NOT_IN_A_SEED_RUN = {
+    "error_catalogue.py": "the error messages of the site, not an answer; no seed",
+    "tensorboard_screenshot.py": "a picture of TensorBoard for the reproduce page, "
+    "not an answer; it needs Chromium",
+    "fuzz.py": "fuzzing the readers for a fixed time, not an answer; no seed",
+    "run_notebooks.py": "it rewrites the notebooks in docs/notebooks in place and "
+    "has no --results-dir",
+    "bench.py": "the performance page's speed of Keras against PyTorch, not an "
+    "answer; it waits for a quiet machine and has no seed",
+    "bench_multiworker.py": "the performance page's steps per second on 1 and 2 "
+    "workers, not an answer; no seed",
+}
+
 
 @dataclasses.dataclass(frozen=True)
 class Step:
@@ -97,6 +150,10 @@ class Step:
     def slug(self) -> str:
         words = [self.script.removesuffix(".py"), *self.args, *(v for _, v in self.env)]
         return "_".join(w.strip("-").replace("/", "-") for w in words if w)
+
+
+# The record of a step after a failure stopped the run.
+NOT_RUN = {"status": "not run", "exit_status": None, "seconds": 0.0, "cpu_seconds": 0.0}
 
 
 def _clock(seconds: float) -> str:
@@ -137,7 +194,9 @@ def run_steps(
 
     Returns:
         One dict per step: `command`, `answers`, `status` ("ok", "failed
-        (exit N)" or "not run"), `seconds`, `log`.
+        (exit N)" or "not run"), `exit_status` (None if not run), `seconds`
+        (wall), `cpu_seconds` (user and system time of the child and of the
+        processes it waited for), `log`.
     """
     out = out or sys.stdout
     tty = out.isatty()
@@ -147,7 +206,7 @@ def run_steps(
         log = log_dir / f"{index:02d}_{step.slug}.log"
         record = {"command": step.command, "answers": step.answers, "log": str(log)}
         if stop:
-            records.append({**record, "status": "not run", "seconds": 0.0})
+            records.append({**record, **NOT_RUN})
             continue
         head = f"[{index}/{len(steps)}] {step.command}"
         print(head, file=out, flush=True)
@@ -160,7 +219,7 @@ def run_steps(
                 stderr=subprocess.STDOUT,
                 env={**os.environ, **dict(step.env), **(env or {})},
             )
-            while process.poll() is None:
+            while not (finished := os.wait4(process.pid, os.WNOHANG))[0]:
                 time.sleep(poll_seconds)
                 now = time.perf_counter()
                 if tty or now - last_report >= 60:
@@ -172,28 +231,59 @@ def run_steps(
                           file=out, flush=True)  # fmt: skip
                     last_report = now
         seconds = time.perf_counter() - started
+        _, wait_status, usage = finished  # reaped here, so tell `process`
+        process.returncode = os.waitstatus_to_exitcode(wait_status)
+        cpu_seconds = usage.ru_utime + usage.ru_stime
         ok = process.returncode == 0
         status = "ok" if ok else f"failed (exit {process.returncode})"
         end = "\r" if tty else ""
-        print(f"{end}    {status} in {_clock(seconds)}{'':<60}", file=out, flush=True)
+        took = f"{_clock(seconds)} (CPU {_clock(cpu_seconds)})"
+        print(f"{end}    {status} in {took}{'':<60}", file=out, flush=True)
         if not ok:
             print(f"    see {log}", file=out, flush=True)
             stop = not keep_going
-        records.append({**record, "status": status, "seconds": seconds})
+        records.append(
+            {
+                **record,
+                "status": status,
+                "exit_status": process.returncode,
+                "seconds": seconds,
+                "cpu_seconds": cpu_seconds,
+            }
+        )
     return records
 
 
 def summary_table(records: list[dict]) -> dict:
-    """The steps with status and wall time, and a total row."""
+    """The steps with status, wall and CPU time, and a total row."""
     rows = [
-        [f"`{r['command']}`", r["answers"], r["status"], _clock(r["seconds"])]
+        [f"`{r['command']}`", r["answers"], r["status"], _clock(r["seconds"]),
+         _clock(r["cpu_seconds"])]
         for r in records
+    ]  # fmt: skip
+    wall, cpu = (sum(r[key] for r in records) for key in ("seconds", "cpu_seconds"))
+    rows.append(["**total**", "", "", _clock(wall), _clock(cpu)])
+    columns = [
+        "command",
+        "answers",
+        "status",
+        "wall time (h:mm:ss)",
+        "CPU time (h:mm:ss)",
     ]
-    rows.append(["**total**", "", "", _clock(sum(r["seconds"] for r in records))])
-    return {
-        "columns": ["command", "answers", "status", "wall time (h:mm:ss)"],
-        "rows": rows,
-    }
+    return {"columns": columns, "rows": rows}
+
+
+def seed_table(records: list[dict]) -> dict:
+    """The steps of a one-seed run: wall and CPU seconds, exit status, a total row."""
+    rows = [
+        [f"`{r['command']}`", r["answers"], round(r["seconds"]), round(r["cpu_seconds"]),
+         "not run" if r["exit_status"] is None else r["exit_status"]]
+        for r in records
+    ]  # fmt: skip
+    wall, cpu = (sum(r[key] for r in records) for key in ("seconds", "cpu_seconds"))
+    rows.append(["**total**", "", round(wall), round(cpu), ""])
+    columns = ["script", "answers", "wall (s)", "CPU (s)", "exit status"]
+    return {"columns": columns, "rows": rows}
 
 
 def committed_result_files(root: Path) -> list[Path]:
@@ -270,6 +360,41 @@ def steps(quick: bool) -> list[Step]:
     ]
 
 
+def _without_seed_options(args: list[str]) -> tuple[str, ...]:
+    """`args` without `--seed S` and `--seeds S ...` (the values up to the next option)."""
+    kept, in_seeds = [], False
+    for arg in args:
+        if arg in ("--seed", "--seeds"):
+            in_seeds = True
+        elif not (in_seeds and not arg.startswith("-")):
+            kept.append(arg)
+            in_seeds = False
+    return tuple(kept)
+
+
+def seed_steps(seed: int) -> list[Step]:
+    """The steps of a one-seed run: the full runs of `TABLE` with seed `seed` only.
+
+    Each step drops the table's seeds and gets `SEED_OPTION`'s option with
+    `seed` instead (runs that differed only by their seed become one), and
+    `--results-dir runs/seed<seed>`; `NOT_IN_A_SEED_RUN` is left out.
+
+    Args:
+        seed: the one seed.
+    """
+    folder = str(RUNS_ROOT / f"seed{seed}")
+    chosen = []
+    for script, answers, full, _, env in TABLE:
+        if script in NOT_IN_A_SEED_RUN:
+            continue
+        option = SEED_OPTION.get(script)
+        seed_args = (option, str(seed)) if option else ()
+        for args in dict.fromkeys(_without_seed_options(args) for args in full):
+            arguments = (*args, *seed_args, "--results-dir", folder)
+            chosen.append(Step(script, arguments, answers, env))
+    return chosen
+
+
 def select(all_steps: list[Step], only=None, skip=None) -> list[Step]:
     """The steps whose script is in `only` (all if None or empty) and not in `skip`.
 
@@ -314,6 +439,102 @@ def tally(root: Path | None = None) -> Path:
     return path
 
 
+def run_seed(
+    seed: int,
+    chosen: list[Step],
+    *,
+    whole: bool,
+    keep_going: bool = False,
+    out=None,
+) -> tuple[Path, dict]:
+    """Runs the steps of a one-seed run under runs/seed<seed> and writes their times.
+
+    Every step writes its results under `runs/seed<seed>` (and reads what it
+    needs from there). The times go to `docs/results/run_all/seed<seed>.json`
+    (through `write_result`, so `$TFCNN_RESULTS_DIR` moves it) when the run is
+    complete, else to `runs/seed<seed>/run_all/seed<seed>.json`.
+
+    Args:
+        seed: the one seed.
+        chosen: the steps, from `seed_steps(seed)`.
+        whole: `chosen` is every step of the run (no `--only`, `--skip`).
+        keep_going: go on after a failed step. Defaults to False.
+        out: where progress is written. Defaults to `sys.stdout`.
+
+    Returns:
+        The path written and what it holds: `seed`, `minutes` (wall),
+        `cpu_minutes` (the steps' CPU time), `complete` (`whole` and every
+        step ok), `steps`, `table` (`seed_table`), `left_out` (why).
+    """
+    base = REPO_ROOT / RUNS_ROOT / f"seed{seed}"
+    started = time.perf_counter()
+    records = run_steps(
+        chosen,
+        log_dir=base / "run_all" / "logs",
+        env={RESULTS_ENV: str(base)},
+        keep_going=keep_going,
+        out=out,
+    )
+    wall = time.perf_counter() - started
+    for record in records:  # no path of this machine in a committed file
+        record["log"] = os.path.relpath(record["log"], REPO_ROOT)
+    complete = whole and all(r["status"] == "ok" for r in records)
+    result = {
+        "seed": seed,
+        "minutes": wall / 60,
+        "cpu_minutes": sum(r["cpu_seconds"] for r in records) / 60,
+        "complete": complete,
+        "steps": records,
+        "table": seed_table(records),
+        "left_out": NOT_IN_A_SEED_RUN,
+    }
+    path = write_result(
+        "run_all",
+        f"seed{seed}",
+        result,
+        config={"seed": seed, "whole": whole, "keep_going": keep_going},
+        seed=seed,
+        wall_seconds=wall,
+        root=None if complete else base,
+    )
+    return path, result
+
+
+def print_commands(chosen: list[Step]) -> None:
+    """Prints the commands of `chosen`, numbered, with what each answers."""
+    for index, step in enumerate(chosen, start=1):
+        print(f"{index:>2}. {step.command}    # {step.answers}")
+
+
+def main_one_seed(args: argparse.Namespace) -> None:
+    """Runs (or with `--dry-run` lists) the one-seed run of `--seeds N`.
+
+    Raises:
+        ValueError: `--quick` is given, or `--only`/`--skip` names a script
+            that a one-seed run leaves out.
+    """
+    if args.quick:
+        raise ValueError("--seeds runs the full-size protocols; drop --quick")
+    for name in [*(args.only or []), *(args.skip or [])]:
+        if name in NOT_IN_A_SEED_RUN:
+            raise ValueError(
+                f"{name} is not in a one-seed run: {NOT_IN_A_SEED_RUN[name]}"
+            )
+    chosen = select(seed_steps(args.seeds), args.only, args.skip)
+    for name, why in NOT_IN_A_SEED_RUN.items():
+        print(f"not in a one-seed run: {name} ({why})")
+    if args.dry_run:
+        print_commands(chosen)
+        return
+    whole = not args.only and not args.skip
+    path, result = run_seed(args.seeds, chosen, whole=whole, keep_going=args.keep_going)
+    print()
+    print(markdown_table(result["table"]))
+    print(f"wrote {path}" + ("" if result["complete"] else " (an incomplete run)"))
+    if any(r["status"] != "ok" for r in result["steps"]):
+        raise SystemExit(1)
+
+
 def main(args: argparse.Namespace) -> None:
     """Runs the steps chosen by `scripts/run_all.py`'s options (or the tally)."""
     if args.tally:
@@ -323,20 +544,22 @@ def main(args: argparse.Namespace) -> None:
         raise ValueError(
             "--results-dir goes with --tally; a run writes where each script writes"
         )
+    if args.seeds is not None:
+        main_one_seed(args)
+        return
     chosen = select(steps(args.quick), args.only, args.skip)
     if args.quick:
         for name, why in NO_QUICK.items():
             print(f"not in a quick run: {name} ({why})")
     if args.dry_run:
-        for index, step in enumerate(chosen, start=1):
-            print(f"{index:>2}. {step.command}    # {step.answers}")
+        print_commands(chosen)
         return
-    base = REPO_ROOT / (QUICK_ROOT if args.quick else Path("runs"))
+    base = REPO_ROOT / (QUICK_ROOT if args.quick else RUNS_ROOT)
     started = time.perf_counter()
     records = run_steps(
         chosen,
         log_dir=base / "run_all" / "logs",
-        env={"TFCNN_RESULTS_DIR": str(REPO_ROOT / QUICK_ROOT)} if args.quick else None,
+        env={RESULTS_ENV: str(REPO_ROOT / QUICK_ROOT)} if args.quick else None,
         keep_going=args.keep_going,
     )
     table = summary_table(records)
