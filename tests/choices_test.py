@@ -302,8 +302,10 @@ class C3SearchTest(tf.test.TestCase):
             [("k7_p12_f4", 20000, 1)],
             [("k5_p12_f4", 20000, 1)],
             [("k5_p12_f4", 20000, 2)],
-            [("k5_p12_f4", its, s) for its in (6000, 12000) for s in range(3)]
-            + [("k7_p12_f4", 6000, 0), ("k7_p12_f4", 12000, 0)],
+            [("k5_p12_f4", 6000, s) for s in range(3)]
+            + [("k7_p12_f4", 6000, 0)]
+            + [("k5_p12_f4", 12000, s) for s in range(3)]
+            + [("k7_p12_f4", 12000, 0)],
             [("k5_p12_f4", 12000, 3), ("k5_p12_f4", 12000, 4)],
         ]
         for expected in steps:

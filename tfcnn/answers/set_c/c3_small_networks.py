@@ -7,11 +7,13 @@ The search runs in four stages, each decided on validation accuracy only:
    reaches 95 %.
 2. **Confirm.** Survivors, smallest first, train with seeds 1 and 2; the first
    whose every seed reaches 95 % is the winner.
-3. **Schedule.** The winner also trains with the shorter schedules (every
-   seed); its schedule is the shortest at which every seed reaches 95 %.
-   Each next-smaller neighbour of the winner (one step along one axis of the
-   grid) trains with the shorter schedules too, so that it is shown to fail
-   at every schedule, not only the longest.
+3. **Schedule.** The confirmed candidate, and every smaller survivor that
+   missed with a later seed, also train with the shorter schedules (seed by
+   seed); the winner is the smallest that passes with every seed at some
+   schedule, and its schedule the shortest at which it does. Each
+   next-smaller neighbour of the winner (one step along one axis of the grid)
+   trains with the shorter schedules too, so that it is shown to fail at
+   every schedule, not only the longest.
 4. **Time.** The winner trains with two more seeds at its schedule, and C3.3
    reads the CPU seconds each seed took to reach 95 % on validation.
 
@@ -242,7 +244,7 @@ def decide(
     needed = [(n, longest, first) for n in names if first not in runs_of(n, longest)]
     if needed:
         return None, None, needed
-    winner = None
+    confirmed = None
     for name in names:
         runs = runs_of(name, longest)
         if fails(runs, target):
@@ -250,14 +252,40 @@ def decide(
         missing = [(name, longest, s) for s in seeds if s not in runs]
         if missing:
             return None, None, missing[:1]
-        winner = name
+        confirmed = name
         break
-    if winner is None:
+    if confirmed is None:
         return None, None, []
+    # Survivors of the screen smaller than the confirmed one failed a seed at
+    # the longest schedule: they get the shorter schedules too, seed by seed.
+    smaller = names[: names.index(confirmed)]
+    contenders = [
+        n for n in smaller if not fails({first: runs_of(n, longest)[first]}, target)
+    ]
+    needed = []
+    for its in schedules[:-1]:
+        needed += [
+            (confirmed, its, s) for s in seeds if s not in runs_of(confirmed, its)
+        ]
+        for name in contenders:
+            runs = runs_of(name, its)
+            missing = [s for s in seeds if s not in runs]
+            if missing and not fails(runs, target):
+                needed.append((name, its, missing[0]))
+    if needed:
+        return None, None, needed
+    winner = next(
+        n
+        for n in [*contenders, confirmed]
+        if any(passes(runs_of(n, its), seeds, target) for its in schedules)
+    )
     neighbours = [n for n in smaller_neighbours(family, winner) if n in names]
-    shorter = [(winner, its, s) for its in schedules[:-1] for s in seeds]
-    shorter += [(n, its, first) for n in neighbours for its in schedules[:-1]]
-    needed = [(n, its, s) for n, its, s in shorter if s not in runs_of(n, its)]
+    needed = [
+        (n, its, first)
+        for n in neighbours
+        for its in schedules[:-1]
+        if first not in runs_of(n, its)
+    ]
     if needed:
         return winner, None, needed
     schedule = next(
@@ -305,13 +333,23 @@ def val_of(run: dict) -> float:
     return run["final"]["val_accuracy"]
 
 
-def verdict(name: str, runs: dict, winner: str | None, params: dict, target: float):
-    """How the search ended for one candidate, in words."""
+def verdict(name: str, by_schedule: dict, winner, params: dict, target: float):
+    """How the search ended for one candidate, in words.
+
+    Args:
+        name: the candidate.
+        by_schedule: its runs, `{iterations: {seed: run}}`.
+        winner: the winner's name, or None.
+        params: name -> parameter count.
+        target: the validation accuracy.
+    """
     if name == winner:
         return "**smallest that passes**"
-    if fails(runs, target):
-        return "fails"
+    if all(fails(runs, target) for runs in by_schedule.values()):
+        return "fails at every schedule" if len(by_schedule) > 1 else "fails"
     if winner is not None and params[name] > params[winner]:
+        if any(passes(runs, SEARCH_SEEDS, target) for runs in by_schedule.values()):
+            return "passes every seed (larger than the winner)"
         return "passes seed 0 (larger than the winner, not confirmed)"
     return "passes seed 0"
 
@@ -332,7 +370,13 @@ def search_table(family: str, search: dict, winner, longest: int, target: float)
                 f"{params[name]:,}",
                 pct(val_of(runs[0])),
                 f"{passed}/{len(runs)}",
-                verdict(name, runs, winner, params, target),
+                verdict(
+                    name,
+                    {i: r for (n, i), r in search.items() if n == name},
+                    winner,
+                    params,
+                    target,
+                ),
             ]
         )
     return {"columns": SEARCH_COLUMNS, "rows": rows}
