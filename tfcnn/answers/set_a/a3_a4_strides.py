@@ -819,7 +819,11 @@ def run_strides(
     if stage in ("search", "all"):
         search_recipes(config, split, root)
     if stage in ("final", "all"):
-        parameter_counts(config, root)
+        # The counts and A4's shift test belong to the page's main backend;
+        # another backend's final stage adds its own runs and summary only.
+        main_backend = config.backend == config.search_backend
+        if main_backend:
+            parameter_counts(config, root)
         for name in recipes:
             if name == "plain":
                 recipe = config.plain()
@@ -829,7 +833,7 @@ def run_strides(
             summary = summarise_strides(
                 config, split, recipe, root, examples=name == "plain"
             )
-            if name == "plain":
+            if name == "plain" and main_backend:
                 shift_tolerance(config, split, recipe, summary, root)
         if set(recipes) == {"plain", "tuned"}:
             compare_recipes(root, config.backend, config.strides)
