@@ -315,6 +315,17 @@ class C3SearchTest(tf.test.TestCase):
         winner, schedule, needed = self.decide(done)
         self.assertEqual((winner, schedule, needed), ("k5_p12_f4", 12000, []))
 
+    def test_a_timing_seed_that_misses_changes_no_decision(self):
+        search = self.search(list(self.RUNS))
+        search[("k5_p12_f4", 12000)][4] = c3_run(0.90, 0.99, 4)
+        search[("k5_p12_f4", 20000)] = {
+            **search[("k5_p12_f4", 20000)],
+            3: c3_run(0.90, 0.99, 3),
+        }
+        self.assertEqual(
+            c3.decide("shallow", search, names=self.NAMES), ("k5_p12_f4", 12000, [])
+        )
+
     def test_test_numbers_change_no_decision(self):
         done = list(self.RUNS)
         expected = self.decide(done)

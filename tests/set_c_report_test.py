@@ -137,7 +137,10 @@ class SearchReportTest(tf.test.TestCase):
         self.assertEqual(len(shallow["table"]["rows"]), len(c3.grid("shallow")))
         verdicts = {row[0]: row[-1] for row in shallow["table"]["rows"]}
         self.assertEqual(verdicts["`k5_p8_f4`"], "**smallest that passes**")
-        self.assertEqual(verdicts["`k3_p8_f4`"], "fails")
+        self.assertEqual(
+            verdicts["`k3_p8_f4`"], "fails at every schedule"
+        )  # a neighbour
+        self.assertEqual(verdicts["`k5_p8_f2`"], "fails")
         self.assertEqual(
             [row[0] for row in shallow["neighbours"]["rows"]],
             ["`k3_p8_f4`", "`k7_p8_f4`", "`k5_p12_f4`", "`k5_p8_f3`"],
@@ -152,6 +155,8 @@ class SearchReportTest(tf.test.TestCase):
         )
         self.assertEqual(timing["deep"]["cpu_seconds"], [36.0, 48.0, 60.0, 72.0, 84.0])
         self.assertLess(timing["welch"]["p"], 0.05)
+        self.assertEqual(timing["significant"], "yes")
+        self.assertIn("p", timing["welch_iterations"])
         for name in ("search", "convergence", "shallow_winner", "deep_winner"):
             self.assertTrue((root / "c3" / f"{name}.png").exists(), name)
 
@@ -168,6 +173,8 @@ class WelchTest(tf.test.TestCase):
         result = c3.welch_test(a, b)
         self.assertAllClose([result["t"], result["df"]], [t, df])
         self.assertAllClose(result["p"], 2 * stats.t.sf(abs(t), df))
+        self.assertEqual(c3.welch_test([2.0, 2.0], [2.0, 2.0])["p"], 1.0)
+        self.assertEqual(c3.welch_test([2.0, 2.0], [3.0, 3.0])["p"], 0.0)
         with self.assertRaisesRegex(ValueError, "two values"):
             c3.welch_test([1.0], b)
 

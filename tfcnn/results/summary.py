@@ -55,7 +55,8 @@ def welch_test(a, b) -> dict:
 
     Returns:
         `{"t", "df", "p"}`: the statistic, its Welch-Satterthwaite degrees of
-        freedom and the two-sided p-value.
+        freedom and the two-sided p-value (`t` and `df` are None when neither
+        sample varies).
     """
     from scipy import stats
 
@@ -65,6 +66,8 @@ def welch_test(a, b) -> dict:
             f"welch_test needs two values per sample, got {a.size} and {b.size}."
         )
     va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    if va + vb == 0:  # no spread at all: the means are equal or surely not
+        return {"t": None, "df": None, "p": 1.0 if a.mean() == b.mean() else 0.0}
     df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
     result = stats.ttest_ind(a, b, equal_var=False)
     return {"t": float(result.statistic), "df": float(df), "p": float(result.pvalue)}

@@ -239,7 +239,10 @@ def decide(
     """
     longest, first = schedules[-1], seeds[0]
     timing = (*seeds, max(seeds) + 1, max(seeds) + 2)
-    runs_of = lambda name, its: search.get((name, its), {})  # noqa: E731
+
+    def runs_of(name, its):  # the decisions read the search's seeds only
+        return {s: r for s, r in search.get((name, its), {}).items() if s in seeds}
+
     names = list(grid(family)) if names is None else list(names)
     needed = [(n, longest, first) for n in names if first not in runs_of(n, longest)]
     if needed:
@@ -291,9 +294,8 @@ def decide(
     schedule = next(
         its for its in schedules if passes(runs_of(winner, its), seeds, target)
     )
-    needed = [
-        (winner, schedule, s) for s in timing if s not in runs_of(winner, schedule)
-    ]
+    timed = search.get((winner, schedule), {})
+    needed = [(winner, schedule, s) for s in timing if s not in timed]
     return winner, schedule, needed
 
 
@@ -310,6 +312,13 @@ SCHEDULE_COLUMNS = [
     "lowest seed (val.)",
     "test acc. (reported)",
     "seeds ≥ 95 % val.",
+]
+CONTENDER_COLUMNS = [
+    "candidate",
+    "parameters",
+    "iterations",
+    "val. acc. by seed",
+    "every seed ≥ 95 %",
 ]
 NEIGHBOUR_COLUMNS = [
     "next-smaller neighbour",
@@ -331,6 +340,11 @@ CONVERGENCE_COLUMNS = [
 def val_of(run: dict) -> float:
     """A run's final validation accuracy."""
     return run["final"]["val_accuracy"]
+
+
+def only_search_seeds(runs: dict) -> dict:
+    """The runs of `SEARCH_SEEDS` among `{seed: run}` (C3.3's extra seeds left out)."""
+    return {s: r for s, r in runs.items() if s in SEARCH_SEEDS}
 
 
 def verdict(name: str, by_schedule: dict, winner, params: dict, target: float):
@@ -360,7 +374,7 @@ def search_table(family: str, search: dict, winner, longest: int, target: float)
     params = {n: count_params(family, a) for n, a in candidates.items()}
     rows = []
     for name in candidates:
-        runs = search.get((name, longest), {})
+        runs = only_search_seeds(search.get((name, longest), {}))
         if 0 not in runs:
             continue
         passed = sum(val_of(r) >= target for r in runs.values())
@@ -372,7 +386,11 @@ def search_table(family: str, search: dict, winner, longest: int, target: float)
                 f"{passed}/{len(runs)}",
                 verdict(
                     name,
-                    {i: r for (n, i), r in search.items() if n == name},
+                    {
+                        i: only_search_seeds(r)
+                        for (n, i), r in search.items()
+                        if n == name
+                    },
                     winner,
                     params,
                     target,
@@ -398,6 +416,33 @@ def schedule_table(runs_by_schedule: dict, target: float) -> dict:
             ]
         )
     return {"columns": SCHEDULE_COLUMNS, "rows": rows}
+
+
+def contender_table(family: str, winner: str, search: dict, target: float) -> dict:
+    """Candidates smaller than the winner that passed the screen, at every schedule
+    they ran (`CONTENDER_COLUMNS`)."""
+    candidates, rows = grid(family), []
+    longest = max(its for _, its in search)
+    own = count_params(family, candidates[winner])
+    for name, args in candidates.items():
+        screen = search.get((name, longest), {}).get(0)
+        if count_params(family, args) >= own or not screen or val_of(screen) < target:
+            continue
+        for its in sorted(i for n, i in search if n == name):
+            runs = only_search_seeds(search[(name, its)])
+            rows.append(
+                [
+                    f"`{name}`",
+                    f"{count_params(family, args):,}",
+                    f"{its:,}",
+                    ", ".join(
+                        f"{pct(val_of(r))} (seed {seed})"
+                        for seed, r in sorted(runs.items())
+                    ),
+                    "yes" if passes(runs, SEARCH_SEEDS, target) else "no",
+                ]
+            )
+    return {"columns": CONTENDER_COLUMNS, "rows": rows}
 
 
 def neighbour_table(family: str, winner: str, search: dict) -> dict:
@@ -485,6 +530,7 @@ def family_summary(family: str, target: float = TARGET, root=None) -> dict | Non
     }
     out["schedules"] = schedule_table(by_schedule, target)
     out["neighbours"] = neighbour_table(family, winner, search)
+    out["contenders"] = contender_table(family, winner, search, target)
     out["winner_params"] = parameter_table(model)
     label = f"{family} {winner} ({out['winner']['params']} params)"
     histories = {label: [r["history"] for r in chosen.values()]}
@@ -534,7 +580,7 @@ def plot_search(summaries: dict, root=None, target: float = TARGET):
                 s=60,
                 marker="*",
                 color="C3",
-                label=f"smallest passing ({w['name']})",
+                label=f"smallest passing ({w['name']}): mean at {w['iterations']:,} it.",
             )
         ax.axhline(target, color="grey", lw=0.8)
         ax.set_xlabel("parameters")
@@ -553,6 +599,7 @@ def time_to_target(runs: dict, target: float) -> dict:
         "reached": len(hits),
         "iterations": describe(h["iteration"] for h in hits) if hits else None,
         "cpu_seconds": [h["train_cpu_seconds"] for h in hits],
+        "iteration_list": [h["iteration"] for h in hits],
     }
 
 
@@ -584,6 +631,10 @@ def convergence(summaries: dict, target: float = TARGET, root=None) -> dict:
     out["table"] = {"columns": CONVERGENCE_COLUMNS, "rows": rows}
     shallow, deep = (out[f]["cpu_seconds"] for f in FAMILIES)
     out["welch"] = welch_test(shallow, deep)
+    out["welch_iterations"] = welch_test(*(out[f]["iteration_list"] for f in FAMILIES))
+    out["significant_iterations"] = (
+        "yes" if out["welch_iterations"]["p"] < 0.05 else "no"
+    )
     out["significant"] = "yes" if out["welch"]["p"] < 0.05 else "no"
     save_figure(plot_convergence(curves, target), "c3", "convergence", root)
     return out
