@@ -60,30 +60,31 @@ def build_cifar_bench_net():
     )
 
 
+def deep_network(padding: str, origin: str) -> BenchNetwork:
+    """The set C deep network with `padding`, as C1 trains it (batch 50, Adam 1e-4).
+
+    Args:
+        padding: "same" or "valid".
+        origin: where this padding comes from, for the label.
+    """
+    name = f"deep_{padding}"
+    return BenchNetwork(
+        name,
+        f"set C deep network, '{padding}' ({origin})",
+        lambda: build_deep(padding=padding, name=name),
+        batch_size=50,
+        optimizer="adam",
+        learning_rate=1e-4,
+        dataset="mnist",
+        pixel_scale=1 / 255,
+    )
+
+
 NETWORKS = {
     net.name: net
     for net in (
-        BenchNetwork(
-            "deep_same",
-            "set C deep network, 'same' (the classic tutorial's: conv 32, conv 64, "
-            "dense 1024)",
-            lambda: build_deep(padding="same", name="deep_same"),
-            batch_size=50,
-            optimizer="adam",
-            learning_rate=1e-4,
-            dataset="mnist",
-            pixel_scale=1 / 255,
-        ),
-        BenchNetwork(
-            "deep_valid",
-            "set C deep network, 'valid' (C1's: conv 32, conv 64, dense 1024)",
-            lambda: build_deep(padding="valid", name="deep_valid"),
-            batch_size=50,
-            optimizer="adam",
-            learning_rate=1e-4,
-            dataset="mnist",
-            pixel_scale=1 / 255,
-        ),
+        deep_network("same", "the classic tutorial's: conv 32, conv 64, dense 1024"),
+        deep_network("valid", "C1's: conv 32, conv 64, dense 1024"),
         BenchNetwork(
             "set_a",
             "set A network (one conv 5x5x32, stride 1, 'valid'; dense 10)",

@@ -262,9 +262,7 @@ def decide(
     # Survivors of the screen smaller than the confirmed one failed a seed at
     # the longest schedule: they get the shorter schedules too, seed by seed.
     smaller = names[: names.index(confirmed)]
-    contenders = [
-        n for n in smaller if not fails({first: runs_of(n, longest)[first]}, target)
-    ]
+    contenders = [n for n in smaller if passes(runs_of(n, longest), (first,), target)]
     needed = []
     for its in schedules[:-1]:
         needed += [
@@ -471,20 +469,18 @@ def neighbour_table(family: str, winner: str, search: dict) -> dict:
     return {"columns": NEIGHBOUR_COLUMNS, "rows": rows}
 
 
-def family_summary(family: str, target: float = TARGET, root=None) -> dict | None:
+def family_summary(family: str, search: dict, target: float = TARGET, root=None):
     """One family's search: tables, winner and its parameters; saves its figures.
 
     Args:
         family: "shallow" or "deep".
+        search: its stored runs (`load_search`), not empty.
         target: the validation accuracy. Defaults to `TARGET` (0.95).
         root: the results folder. Defaults to `results_dir()`.
 
     Returns:
-        The family's part of `c3/summary.json`, or None if it has no runs.
+        The family's part of `c3/summary.json`.
     """
-    search = load_search(family, root)
-    if not search:
-        return None
     longest = max(its for _, its in search)
     present = tuple(sorted({its for _, its in search}))
     schedules = SCHEDULES if longest == SCHEDULES[-1] else present
@@ -559,12 +555,18 @@ def plot_winner(runs: dict, target: float):
     return fig
 
 
-def plot_search(summaries: dict, root=None, target: float = TARGET):
-    """Screen accuracy against parameters, one panel per family (C3.1, C3.2)."""
+def plot_search(summaries: dict, searches: dict, target: float = TARGET):
+    """Screen accuracy against parameters, one panel per family (C3.1, C3.2).
+
+    Args:
+        summaries: family -> its `family_summary`.
+        searches: family -> its stored runs (`load_search`).
+        target: the validation accuracy, marked. Defaults to `TARGET` (0.95).
+    """
     fig, axes = new_figure(ncols=len(summaries), width=4.5, height=3.6)
     axes = axes if len(summaries) > 1 else [axes]
     for ax, (family, summary) in zip(axes, summaries.items()):
-        search = load_search(family, root)
+        search = searches[family]
         longest = max(its for _, its in search)
         points = [
             (count_params(family, grid(family)[n]), val_of(runs[0]))
@@ -603,18 +605,21 @@ def time_to_target(runs: dict, target: float) -> dict:
     }
 
 
-def convergence(summaries: dict, target: float = TARGET, root=None) -> dict:
+def convergence(
+    summaries: dict, searches: dict, target: float = TARGET, root=None
+) -> dict:
     """C3.3: each winner's CPU seconds to `target` at its schedule, and Welch's test.
 
     Args:
         summaries: family -> its `family_summary` (both with a winner).
+        searches: family -> its stored runs (`load_search`).
         target: the validation accuracy. Defaults to `TARGET` (0.95).
         root: the results folder. Defaults to `results_dir()`.
     """
     out, rows, curves = {}, [], {}
     for family, summary in summaries.items():
         w = summary["winner"]
-        runs = load_search(family, root)[(w["name"], w["iterations"])]
+        runs = searches[family][(w["name"], w["iterations"])]
         timing = time_to_target(runs, target)
         out[family] = {**timing, "cpu": describe(timing["cpu_seconds"])}
         rows.append(
@@ -675,18 +680,16 @@ def report_search(target: float = TARGET, record=None, root=None) -> None:
         record: the report's configuration, stored in the summary's metadata.
         root: the results folder. Defaults to `results_dir()`.
     """
-    out = {}
-    for family in FAMILIES:
-        summary = family_summary(family, target, root)
-        if summary is not None:
-            out[family] = summary
-    if not out:
+    searches = {f: load_search(f, root) for f in FAMILIES}
+    searches = {f: search for f, search in searches.items() if search}
+    if not searches:
         return
-    save_figure(plot_search(out, root, target), "c3", "search", root)
+    out = {f: family_summary(f, search, target, root) for f, search in searches.items()}
+    save_figure(plot_search(out, searches, target), "c3", "search", root)
     if all(out.get(f, {}).get("winner") for f in FAMILIES) and all(
         out[f]["complete"] for f in FAMILIES
     ):
-        out["convergence"] = convergence(out, target, root)
+        out["convergence"] = convergence(out, searches, target, root)
     write_result("c3", "summary", out, config=record, root=root)
 
 
