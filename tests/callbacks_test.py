@@ -7,7 +7,7 @@ from absl.testing import parameterized
 from tfcnn import build_shallow, set_seed
 from tfcnn.training.callbacks import IterationLogger
 from tfcnn.training.fit import compile_classifier, fit_iterations
-from tfcnn.training.metrics import classification_metrics
+from tfcnn.training.metrics import classification_metrics, predict_logits
 
 
 def _data(n=60, seed=0):
@@ -89,6 +89,22 @@ class IterationLoggerTest(tf.test.TestCase, parameterized.TestCase):
         loss, accuracy = self.model.evaluate(self.x, self.y, verbose=0)
         self.assertAllClose(
             [ours["loss"], ours["accuracy"]], [loss, accuracy], rtol=1e-5
+        )
+
+    def test_flip_averaged_logits_match_direct_calls(self):
+        x = self.x.astype(np.float32)
+        direct = self.model(x, training=False).numpy()
+        mirrored = self.model(x[:, :, ::-1].copy(), training=False).numpy()
+        self.assertNotAllClose(direct, mirrored)
+        self.assertAllClose(
+            predict_logits(self.model, x, flip_tta=False, batch_size=7),
+            direct,
+            atol=1e-5,
+        )
+        self.assertAllClose(
+            predict_logits(self.model, x, batch_size=7),
+            0.5 * (direct + mirrored),
+            atol=1e-5,
         )
 
     def test_first_reaching(self):

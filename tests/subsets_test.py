@@ -4,7 +4,12 @@ import numpy as np
 import tensorflow as tf
 
 from tfcnn.data import balanced_subset, stratified_indices, train_val_split
-from tfcnn.data.pipeline import make_dataset, to_float
+from tfcnn.data.pipeline import (
+    make_dataset,
+    prediction_dataset,
+    to_float,
+    without_autotuning,
+)
 
 
 class SubsetTest(tf.test.TestCase):
@@ -63,8 +68,32 @@ class PipelineTest(tf.test.TestCase):
         self.assertAllEqual(order, again)
         self.assertNotAllEqual(order[0], np.arange(50))
 
+    def test_pipelines_run_without_autotuning_and_keep_their_order(self):
+        x, y = np.arange(40 * 16, dtype=np.uint8).reshape(40, 4, 4), np.arange(40)
+        stream = make_dataset(x, y, batch_size=8, seed=3)
+        self.assertFalse(stream.options().autotune.enabled)
+        tuned = (
+            tf.data.Dataset.from_tensor_slices((to_float(x), y))
+            .cache()
+            .shuffle(40, seed=3, reshuffle_each_iteration=True)
+            .batch(8)
+            .prefetch(tf.data.AUTOTUNE)
+        )
+        self.assertTrue(tuned.options().autotune.enabled is not False)
+        self.assertAllEqual(
+            [b[1].numpy() for b in stream], [b[1].numpy() for b in tuned]
+        )
+        self.assertFalse(without_autotuning(tuned).options().autotune.enabled)
+        images = np.random.default_rng(0).random((7, 3, 3, 1), dtype=np.float32)
+        batches = list(prediction_dataset(images, batch_size=3))
+        self.assertEqual([len(b) for b in batches], [3, 3, 1])
+        self.assertAllEqual(np.concatenate(batches), images)
+        self.assertFalse(prediction_dataset(images).options().autotune.enabled)
+
     def test_bad_shapes(self):
         with self.assertRaisesRegex(ValueError, "expected images"):
             to_float(np.zeros((3, 4)))
         with self.assertRaisesRegex(ValueError, "batch_size"):
             make_dataset(np.zeros((3, 4, 4)), np.zeros(3), batch_size=0)
+        with self.assertRaisesRegex(ValueError, "batch_size"):
+            prediction_dataset(np.zeros((3, 4, 4, 1)), batch_size=0)

@@ -54,7 +54,7 @@ class KerasRunner:
         import tensorflow as tf
 
         from tfcnn.bench.networks import get_network
-        from tfcnn.data.pipeline import make_dataset
+        from tfcnn.data.pipeline import make_dataset, without_autotuning
         from tfcnn.results import set_seed
         from tfcnn.training.fit import compile_classifier, make_optimizer
 
@@ -82,7 +82,7 @@ class KerasRunner:
         if variant.pipeline == "stream":
             self.stream = make_dataset(x, y, batch, shuffle=True, seed=0, repeat=True)
         else:
-            self.stream = (
+            self.stream = without_autotuning(
                 tf.data.Dataset.from_tensor_slices((x, y))
                 .batch(batch, drop_remainder=True)
                 .cache()

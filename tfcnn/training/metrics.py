@@ -6,6 +6,7 @@ import keras
 import numpy as np
 
 from tfcnn.analysis.theory import log_softmax
+from tfcnn.data.pipeline import prediction_dataset
 
 
 def predict_logits(
@@ -24,12 +25,18 @@ def predict_logits(
     """
     if isinstance(x, np.ndarray) and x.dtype == np.uint8:
         x = x.astype(np.float32)
-    logits = model.predict(x, batch_size=batch_size, verbose=0)
+    logits = _predict(model, x, batch_size)
     if flip_tta:
-        logits = 0.5 * (
-            logits + model.predict(x[:, :, ::-1], batch_size=batch_size, verbose=0)
-        )
+        logits = 0.5 * (logits + _predict(model, x[:, :, ::-1], batch_size))
     return np.asarray(logits, dtype=np.float64)
+
+
+def _predict(model: keras.Model, x, batch_size: int) -> np.ndarray:
+    """`model.predict`; arrays go through `prediction_dataset` on TensorFlow."""
+    if isinstance(x, np.ndarray) and keras.backend.backend() == "tensorflow":
+        data = prediction_dataset(np.ascontiguousarray(x), batch_size)
+        return model.predict(data, verbose=0)
+    return model.predict(x, batch_size=batch_size, verbose=0)
 
 
 def classification_metrics(model, x, y, batch_size: int = 1000) -> dict:
