@@ -15,6 +15,7 @@ Writes `docs/results/c4/<variant>_<stage>_draw<k>.json` per run, and
 
     python scripts/train_mnist_overfit.py           # the whole study
     python scripts/train_mnist_overfit.py --quick   # a smoke run under runs/quick
+    python scripts/train_mnist_overfit.py --draws 0 --results-dir runs/seed0
 """
 
 from __future__ import annotations
@@ -26,6 +27,14 @@ def parse_args(argv=None):
     parser = cli.new_parser(__doc__)
     cli.add_option(
         parser, "--iterations", cli.positive_int, 2000, "training steps per run"
+    )
+    cli.add_option(
+        parser,
+        "--draws",
+        cli.non_negative_int,
+        [0, 1, 2],
+        "the draws of 250 images (run k: draw k, seed k)",
+        nargs="+",
     )
     cli.add_output_arguments(
         parser, "two variants, 100 iterations, written under runs/quick"

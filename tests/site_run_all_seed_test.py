@@ -45,10 +45,12 @@ def parsed_options(step: Step):
 
 
 def seeds_parsed(options) -> tuple:
-    """The seeds a script runs: `--seed`, else `--seeds`, else none."""
+    """The seeds a script runs: `--seed`, else `--seeds` or `--draws`, else none."""
     if getattr(options, "seed", None) is not None:
         return (options.seed,)
-    return tuple(getattr(options, "seeds", None) or ())
+    return tuple(
+        getattr(options, "seeds", None) or getattr(options, "draws", None) or ()
+    )
 
 
 class SeedStepsTest(tf.test.TestCase):

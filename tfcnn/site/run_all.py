@@ -96,14 +96,14 @@ SEED_OPTION = {
     # One seed screens, and no other confirms; C3.3 still times seeds N+1, N+2.
     "search_small_mnist.py": "--seed",
     "train_scratch.py": "--seeds",
+    # One draw of 250 images (draw N, seed N): the variant is chosen on it alone.
+    "train_mnist_overfit.py": "--draws",
+    "train_mnist_pairs.py": "--seeds",
 }
 
 # Scripts of a one-seed run that take no seed and run as they are, writing
 # under runs/seed<N>, and why.
 SEEDLESS = {
-    "train_mnist_overfit.py": "no seed option: its protocol is three draws (run k: "
-    "draw k, seed k); it reads C1's run of seed N from runs/seed<N>",
-    "train_mnist_pairs.py": "no seed option: its protocol trains three seeds per size",
     "report_set_c.py": "it trains nothing: the C1-C3 tables and figures of the "
     "runs in runs/seed<N>",
     "bench_scratch.py": "no seed option: D5's time per epoch of NumPy against "

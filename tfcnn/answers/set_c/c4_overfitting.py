@@ -527,12 +527,12 @@ def run_overfitting_study(
 
 
 def main(args: argparse.Namespace) -> None:
-    """Runs the study (`--iterations`, `--quick`, `--results-dir`).
+    """Runs the study (`--iterations`, `--draws`, `--quick`, `--results-dir`).
 
     Args:
         args: the parsed options.
     """
-    config = Config(iterations=args.iterations)
+    config = Config(iterations=args.iterations, draws=tuple(args.draws))
     if args.quick:
         config = config.quick()
     run_overfitting_study(config, cli.results_root(args), results_dir())

@@ -511,10 +511,10 @@ def plot_accuracy_by_sum(by_sum: dict):
 
 
 def main(args: argparse.Namespace) -> None:
-    """Runs the study (`--quick`, `--results-dir`).
+    """Runs the study (`--seeds`, `--quick`, `--results-dir`).
 
     Args:
         args: the parsed options.
     """
-    config = Config()
+    config = Config(seeds=tuple(args.seeds))
     run_pair_study(config.quick() if args.quick else config, cli.results_root(args))
