@@ -21,7 +21,7 @@ from tfcnn.bench.torch_nets import (  # noqa: E402
     torch_model,
 )
 from tfcnn.bench.variants import VARIANTS, Variant, get_variants  # noqa: E402
-from tfcnn.bench.worker import serve  # noqa: E402
+from tfcnn.bench.worker import KerasRunner, serve  # noqa: E402
 
 # A step that moves the logits visibly, but not so far that float32 rounding
 # grows past the tolerance (the 'same' deep network's gradients are larger,
@@ -167,6 +167,18 @@ class WorkerTest(tf.test.TestCase, parameterized.TestCase):
         self.assertGreater(timing["cpu_ms"], 0)
         # Random labels: the loss stays near log(10) after a few small steps.
         self.assertAllClose(timing["loss"], np.log(10), atol=0.3)
+
+
+class KerasStreamTest(tf.test.TestCase):
+    def test_only_the_autotune_variant_leaves_tf_data_autotuning_on(self):
+        command = {"network": "set_d", "batch_size": 8, "optimizer": "sgd",
+                   "learning_rate": 0.01}  # fmt: skip
+        plain = KerasRunner(VARIANTS["keras"], command).stream
+        tuned = KerasRunner(VARIANTS["keras_autotune"], command).stream
+        self.assertFalse(plain.options().autotune.enabled)
+        self.assertTrue(tuned.options().autotune.enabled)
+        first = [next(iter(s))[1].numpy() for s in (plain, tuned)]
+        self.assertAllEqual(*first)
 
 
 class TorchVariantsTest(tf.test.TestCase):

@@ -43,6 +43,9 @@ class Variant:
             memory order, which oneDNN prefers. Defaults to False.
         torch_compile: PyTorch only: `torch.compile` the model (TorchInductor,
             which generates C++ code). Defaults to False.
+        tf_data_autotune: Keras only: leave tf.data's autotuning on, its
+            default, which `tfcnn.data.pipeline.without_autotuning` turns off
+            (each `fit` call can then end with an idle wait). Defaults to False.
         keras_backend: Keras only: the backend that runs the step,
             "tensorflow" or "jax" (which always compiles the step with XLA,
             so its variant sets `jit_compile`). Defaults to "tensorflow".
@@ -62,6 +65,7 @@ class Variant:
     accuracy_metric: bool = True
     channels_last: bool = False
     torch_compile: bool = False
+    tf_data_autotune: bool = False
     keras_backend: str = "tensorflow"
 
     def __post_init__(self):
@@ -117,6 +121,7 @@ VARIANTS = {
         Variant("keras_nondeterministic", "keras", "op determinism off", deterministic=False),
         Variant("keras_no_metric", "keras", "no running accuracy metric", accuracy_metric=False),
         Variant("keras_prebatched", "keras", "pre-batched input, no reshuffle", pipeline="prebatched"),
+        Variant("keras_autotune", "keras", "tf.data autotuning on", tf_data_autotune=True),
         Variant("keras_bf16", "keras", "mixed_bfloat16", precision="mixed_bfloat16"),
         Variant(
             "keras_xla_bf16", "keras", "XLA + mixed_bfloat16", jit_compile=True,

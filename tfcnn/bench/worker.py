@@ -89,6 +89,10 @@ class KerasRunner:
                 .repeat()
                 .prefetch(tf.data.AUTOTUNE)
             )
+        if variant.tf_data_autotune:
+            options = tf.data.Options()
+            options.autotune.enabled = True
+            self.stream = self.stream.with_options(options)
 
     @property
     def backend(self) -> str:
