@@ -7,8 +7,8 @@ from tfcnn.data import balanced_subset, stratified_indices, train_val_split
 from tfcnn.data.pipeline import (
     make_dataset,
     prediction_dataset,
+    set_autotuning,
     to_float,
-    without_autotuning,
 )
 
 
@@ -83,7 +83,10 @@ class PipelineTest(tf.test.TestCase):
         self.assertAllEqual(
             [b[1].numpy() for b in stream], [b[1].numpy() for b in tuned]
         )
-        self.assertFalse(without_autotuning(tuned).options().autotune.enabled)
+        self.assertFalse(set_autotuning(tuned, False).options().autotune.enabled)
+        self.assertTrue(set_autotuning(stream, True).options().autotune.enabled)
+        autotuned = make_dataset(x, y, batch_size=8, seed=3, autotune=True)
+        self.assertTrue(autotuned.options().autotune.enabled)
         images = np.random.default_rng(0).random((7, 3, 3, 1), dtype=np.float32)
         batches = list(prediction_dataset(images, batch_size=3))
         self.assertEqual([len(b) for b in batches], [3, 3, 1])

@@ -44,8 +44,9 @@ class Variant:
         torch_compile: PyTorch only: `torch.compile` the model (TorchInductor,
             which generates C++ code). Defaults to False.
         tf_data_autotune: Keras only: leave tf.data's autotuning on, its
-            default, which `tfcnn.data.pipeline.without_autotuning` turns off
-            (each `fit` call can then end with an idle wait). Defaults to False.
+            default, which tfcnn's pipelines turn off (`set_autotuning` in
+            `tfcnn.data.pipeline`; each `fit` call can then end with an idle
+            wait). Defaults to False.
         keras_backend: Keras only: the backend that runs the step,
             "tensorflow" or "jax" (which always compiles the step with XLA,
             so its variant sets `jit_compile`). Defaults to "tensorflow".

@@ -54,7 +54,7 @@ class KerasRunner:
         import tensorflow as tf
 
         from tfcnn.bench.networks import get_network
-        from tfcnn.data.pipeline import make_dataset, without_autotuning
+        from tfcnn.data.pipeline import make_dataset, set_autotuning
         from tfcnn.results import set_seed
         from tfcnn.training.fit import compile_classifier, make_optimizer
 
@@ -80,19 +80,24 @@ class KerasRunner:
         batch = command["batch_size"]
         x, y = random_data(self.model.input_shape[1:], batch)
         if variant.pipeline == "stream":
-            self.stream = make_dataset(x, y, batch, shuffle=True, seed=0, repeat=True)
+            self.stream = make_dataset(
+                x,
+                y,
+                batch,
+                shuffle=True,
+                seed=0,
+                repeat=True,
+                autotune=variant.tf_data_autotune,
+            )
         else:
-            self.stream = without_autotuning(
+            self.stream = set_autotuning(
                 tf.data.Dataset.from_tensor_slices((x, y))
                 .batch(batch, drop_remainder=True)
                 .cache()
                 .repeat()
-                .prefetch(tf.data.AUTOTUNE)
+                .prefetch(tf.data.AUTOTUNE),
+                variant.tf_data_autotune,
             )
-        if variant.tf_data_autotune:
-            options = tf.data.Options()
-            options.autotune.enabled = True
-            self.stream = self.stream.with_options(options)
 
     @property
     def backend(self) -> str:

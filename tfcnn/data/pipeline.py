@@ -1,7 +1,7 @@
 """tf.data input pipelines: from image arrays, and from image folders through TFDS.
 
 `make_dataset` batches NumPy arrays for training and `prediction_dataset` for
-inference, both `without_autotuning`. `image_folder` reads the layout
+inference, both with tf.data's autotuning off (`set_autotuning`). `image_folder` reads the layout
 `root/<split>/<class>/<image>` with `tfds.ImageFolder` (class names are the
 sorted class folders); `folder_split` streams one split of it as
 `(image, label)` pairs and `folder_arrays` reads one split into arrays, in
@@ -30,17 +30,22 @@ def to_float(images: np.ndarray) -> np.ndarray:
     return images.astype(np.float32)
 
 
-def without_autotuning(ds: tf.data.Dataset) -> tf.data.Dataset:
-    """`ds` with tf.data's autotuning off (`AUTOTUNE` buffers then take fixed sizes).
+def set_autotuning(ds: tf.data.Dataset, enabled: bool) -> tf.data.Dataset:
+    """`ds` with tf.data's autotuning on or off (off: `AUTOTUNE` buffers take fixed sizes).
 
-    With autotuning on, the end of an iterator (every Keras `fit`, `evaluate`
-    and `predict` call ends one) can wait idle for seconds: on 2 cores, 60
-    steps of the deep network took 3 s, or 5.1 s when the wait came. The
-    elements and their order are the same either way.
+    With autotuning on, tf.data's default, the end of an iterator (every Keras
+    `fit`, `evaluate` and `predict` call ends one) can wait idle for seconds:
+    on 2 cores, 60 steps of the deep network took 3 s, or 5.1 s when the wait
+    came. The elements and their order are the same either way.
     """
     options = tf.data.Options()
-    options.autotune.enabled = False
+    options.autotune.enabled = enabled
     return ds.with_options(options)
+
+
+def _check_batch_size(batch_size: int) -> None:
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
 
 
 def make_dataset(
@@ -51,6 +56,7 @@ def make_dataset(
     seed: int = 0,
     repeat: bool = False,
     drop_remainder: bool = False,
+    autotune: bool = False,
 ) -> tf.data.Dataset:
     """Builds a batched `tf.data.Dataset` of float images in [0, 1].
 
@@ -62,25 +68,28 @@ def make_dataset(
         seed: the shuffle seed. Defaults to 0.
         repeat: repeat forever (for training by iterations). Defaults to False.
         drop_remainder: drop a last, smaller batch. Defaults to False.
+        autotune: leave tf.data's autotuning on (see `set_autotuning`).
+            Defaults to False.
     """
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
+    _check_batch_size(batch_size)
     x = to_float(x)
     ds = tf.data.Dataset.from_tensor_slices((x, y)).cache()
     if shuffle:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     if repeat:
         ds = ds.repeat()
-    return without_autotuning(
-        ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+    return set_autotuning(
+        ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE),
+        autotune,
     )
 
 
 def prediction_dataset(x: np.ndarray, batch_size: int = 1000) -> tf.data.Dataset:
     """The inputs `x` in batches of `batch_size`, in order, for `model.predict`."""
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
-    return without_autotuning(tf.data.Dataset.from_tensor_slices(x).batch(batch_size))
+    _check_batch_size(batch_size)
+    return set_autotuning(
+        tf.data.Dataset.from_tensor_slices(x).batch(batch_size), enabled=False
+    )
 
 
 def image_folder(root):
