@@ -34,7 +34,7 @@ def predict_logits(
 def _predict(model: keras.Model, x, batch_size: int) -> np.ndarray:
     """`model.predict`; arrays go through `prediction_dataset` on TensorFlow."""
     if isinstance(x, np.ndarray) and keras.backend.backend() == "tensorflow":
-        data = prediction_dataset(np.ascontiguousarray(x), batch_size)
+        data = prediction_dataset(x, batch_size)
         return model.predict(data, verbose=0)
     return model.predict(x, batch_size=batch_size, verbose=0)
 
