@@ -96,8 +96,10 @@ SEED_OPTION = {
     # One seed screens, and no other confirms; C3.3 still times seeds N+1, N+2.
     "search_small_mnist.py": "--seed",
     "train_scratch.py": "--seeds",
-    # One draw of 250 images (draw N, seed N): the variant is chosen on it alone.
+    # C4: one draw of 250 images (draw N, seed N), the variant chosen on it
+    # alone; it reads C1's run of seed N from runs/seed<N>.
     "train_mnist_overfit.py": "--draws",
+    # C5: one seed per size.
     "train_mnist_pairs.py": "--seeds",
 }
 
