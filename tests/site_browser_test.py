@@ -10,7 +10,10 @@ with figures are also opened in the dark scheme, where figures must sit on a
 white background.
 
 A screenshot of each page in each scheme it was opened in is saved under `runs/screenshots/`
-(or `$TFCNN_SCREENSHOTS`) for a person to look at; CI lists them.
+(or `$TFCNN_SCREENSHOTS`) for a person to look at; CI lists them. Headless
+Chromium's capture can stall when its compositor has gone idle: a capture
+that takes over `SCREENSHOT_SECONDS` is skipped (and printed), and the browser
+is restarted for the next page, so a stall costs seconds, not the run.
 
 Needs Chromium and its driver (Debian: `apt-get install chromium
 chromium-driver`) and `selenium`; skipped where they are missing.
@@ -50,6 +53,7 @@ CHROMIUM_FLAGS = [
     "--window-size=1280,1000",
 ]
 MAX_SCREENSHOT_HEIGHT = 12000  # CSS pixels; long pages are cut there
+SCREENSHOT_SECONDS = 45  # a healthy capture takes 1-3 s on 2 cores
 
 try:
     import selenium  # noqa: F401
@@ -229,6 +233,24 @@ def screenshot(driver, path: Path, height: int) -> None:
     path.write_bytes(base64.b64decode(shot["data"]))
 
 
+def screenshot_within(driver, path: Path, height: int, seconds: float) -> bool:
+    """`screenshot` in a thread; whether it finished within `seconds`."""
+    failed: list[BaseException] = []
+
+    def capture():
+        try:
+            screenshot(driver, path, height)
+        except Exception as error:  # noqa: BLE001 - reported by the caller
+            failed.append(error)
+
+    worker = threading.Thread(target=capture, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if failed:
+        raise failed[0]
+    return not worker.is_alive()
+
+
 class RawTexTest(tf.test.TestCase):
     def test_spots_raw_tex(self):
         self.assertEqual(raw_tex("a $$x$$ b"), ["$$"])
@@ -242,6 +264,39 @@ class RawTexTest(tf.test.TestCase):
         (found,) = raw_tables("x | a | max |z| | |---|---| | r | 1 |")
         self.assertIn("|---|", found)
         self.assertEqual(raw_tables("a rendered table has no dashes | here"), [])
+
+
+class FakeDriver:
+    """Answers the screenshot's two calls, the capture after `delay` seconds."""
+
+    def __init__(self, delay: float):
+        self.delay = delay
+
+    def execute_script(self, script):
+        return 100
+
+    def execute_cdp_cmd(self, command, params):
+        import base64
+        import time
+
+        time.sleep(self.delay)
+        return {"data": base64.b64encode(b"png bytes").decode()}
+
+
+class ScreenshotWithinTest(tf.test.TestCase):
+    def test_a_quick_capture_is_saved(self):
+        path = Path(self.get_temp_dir()) / "quick.png"
+        self.assertTrue(screenshot_within(FakeDriver(0.0), path, 50, seconds=5))
+        self.assertEqual(path.read_bytes(), b"png bytes")
+
+    def test_a_stalled_capture_is_given_up_in_time(self):
+        import time
+
+        path = Path(self.get_temp_dir()) / "stalled.png"
+        start = time.monotonic()
+        self.assertFalse(screenshot_within(FakeDriver(3.0), path, 50, seconds=0.2))
+        self.assertLess(time.monotonic() - start, 2.0)
+        self.assertFalse(path.exists())
 
 
 @unittest.skipUnless(
@@ -260,15 +315,33 @@ class BrowserTest(tf.test.TestCase):
         cls.thread = threading.Thread(target=cls.server.serve_forever, daemon=True)
         cls.thread.start()
         cls.base = f"http://127.0.0.1:{cls.server.server_address[1]}"
-        cls.profile = Path(cls.tmp) / "chromium-profile"
-        cls.driver = new_driver(cls.profile)
+        cls.restarts = 0
+        cls.missed_screenshots = []
+        cls.start_browser()
         if SCREENSHOTS.exists():
             for old in SCREENSHOTS.glob("*.png"):
                 old.unlink()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     @classmethod
+    def start_browser(cls):
+        """A new Chromium with a new profile (after a stalled one is killed)."""
+        cls.profile = Path(cls.tmp) / f"chromium-profile-{cls.restarts}"
+        cls.driver = new_driver(cls.profile)
+
+    @classmethod
+    def restart_browser(cls):
+        stop_browser(cls.driver, cls.profile)
+        cls.restarts += 1
+        cls.start_browser()
+
+    @classmethod
     def tearDownClass(cls):
+        if cls.missed_screenshots:
+            print(
+                f"\nscreenshots skipped after {SCREENSHOT_SECONDS} s stalls "
+                f"(browser restarted): {', '.join(cls.missed_screenshots)}"
+            )
         try:
             stop_browser(cls.driver, cls.profile)
         finally:
@@ -304,10 +377,12 @@ class BrowserTest(tf.test.TestCase):
             if status >= 400
         ]
         name = page.strip("/").replace("/", "_") or "home"
-        if "height" in found:
-            screenshot(
-                self.driver, SCREENSHOTS / f"{name}.{scheme}.png", found["height"]
-            )
+        shot = SCREENSHOTS / f"{name}.{scheme}.png"
+        if "height" in found and not screenshot_within(
+            self.driver, shot, found["height"], SCREENSHOT_SECONDS
+        ):
+            type(self).missed_screenshots.append(shot.name)
+            type(self).restart_browser()
         return found, console, bad
 
     def test_every_page_renders(self):
