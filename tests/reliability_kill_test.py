@@ -52,7 +52,7 @@ KINDS = {
 }
 
 
-def draw_moments(seed: int = 20261122, count: int = 5) -> list[tuple[str, float]]:
+def draw_moments(seed: int = 20261122, count: int = 3) -> list[tuple[str, float]]:
     """`count` kill moments, (kind, delay in seconds), in a seeded random order:
     always one during a checkpoint write and one during the result's write.
 
