@@ -13,10 +13,12 @@ A screenshot of each page in each scheme it was opened in is saved under `runs/s
 (or `$TFCNN_SCREENSHOTS`) for a person to look at; CI lists them.
 
 Headless Chromium sometimes wedges (a capture or a page load that never
-returns, seen on CI machines, never here). Every step is bounded in time: a
-page that stalls or fails is opened again in a new browser, and fails the
-test only if it stalls twice; a screenshot that stalls is skipped (and
-printed). The browser is killed, not asked to quit, when it does not answer.
+returns: seen in CI, after 13-16 pages in one browser, though never when this
+file ran alone), so a new browser opens every `PAGES_PER_BROWSER` pages, and
+every step is bounded in time: a page that stalls or fails is opened again
+in a new browser, and fails the test only if it stalls twice; a screenshot
+that stalls is skipped (and printed). The browser is killed, not asked to
+quit, when it does not answer.
 
 Needs Chromium and its driver (Debian: `apt-get install chromium
 chromium-driver`) and `selenium`; skipped where they are missing.
@@ -63,6 +65,9 @@ MAX_SCREENSHOT_HEIGHT = 12000  # CSS pixels; long pages are cut there
 SCREENSHOT_SECONDS = 45  # a healthy capture takes 1-3 s on 2 cores
 PAGE_SECONDS = 120  # a healthy load and inspection takes 1-8 s on 2 cores
 QUIT_SECONDS = 10
+# On CI machines a browser wedged after 13-16 page loads; a fresh one per this
+# many pages (about 2 s each) keeps every browser young.
+PAGES_PER_BROWSER = 8
 
 try:
     import selenium  # noqa: F401
@@ -316,6 +321,7 @@ class BrowserTest(tf.test.TestCase):
         cls.thread.start()
         cls.base = f"http://127.0.0.1:{cls.server.server_address[1]}"
         cls.restarts = 0
+        cls.pages_opened = 0
         cls.missed_screenshots = []
         cls.start_browser()
         if SCREENSHOTS.exists():
@@ -328,6 +334,7 @@ class BrowserTest(tf.test.TestCase):
         """A new Chromium with a new profile (after a stalled one is killed)."""
         cls.profile = Path(cls.tmp) / f"chromium-profile-{cls.restarts}"
         cls.driver = new_driver(cls.profile)
+        cls.pages_opened = 0
 
     @classmethod
     def restart_browser(cls):
@@ -356,6 +363,9 @@ class BrowserTest(tf.test.TestCase):
         A load that stalls past `PAGE_SECONDS` or fails is tried once more in a
         new browser; a second stall is returned as the inspection's error.
         """
+        if self.pages_opened >= PAGES_PER_BROWSER:
+            type(self).restart_browser()
+        type(self).pages_opened += 1
         for _ in range(2):
             try:
                 finished, opened = within(lambda: self.load(page, scheme), PAGE_SECONDS)
