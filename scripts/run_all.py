@@ -13,9 +13,14 @@ only under runs/quick: a few minutes in all.
 seed N (in place of the seed lists of a full run), every script writing under
 runs/seed<N> and reading from there, and writes the wall and CPU seconds of
 each script to docs/results/run_all/seed<N>.json (to runs/seed<N>/run_all/ if
---only, --skip or a failed script make it incomplete). The scripts it leaves
+--only, --skip or a failed script make it incomplete; that file is also
+rewritten as each script ends). The scripts it leaves
 out (benchmarks of the performance page, the error catalogue, fuzzing, the
 TensorBoard picture, the notebooks) are printed with the reason.
+
+--jobs N runs up to N scripts at once, in the table's order, each with its own
+thread settings; a script that reads another's results waits for it. On two
+cores, `--jobs 2` puts the one-thread scripts of sets A and D side by side.
 
 --tally runs nothing: it adds up the wall times recorded in the `meta` of the
 committed result files, prints them and writes runs/run_all/recorded.json
@@ -27,6 +32,7 @@ committed result files, prints them and writes runs/run_all/recorded.json
     python scripts/run_all.py                           # everything (hours)
     python scripts/run_all.py --dry-run --seeds 0       # one seed's commands
     python scripts/run_all.py --seeds 0                 # one seed of every answer
+    python scripts/run_all.py --seeds 0 --jobs 2        # two scripts at a time
     python scripts/run_all.py --tally                   # time of the committed results
 """
 
@@ -53,6 +59,14 @@ def parse_args(argv=None):
         metavar="N",
         help="one seed of every answer: full-size runs of seed N under runs/seedN "
         "(default: a full run of every seed)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=cli.positive_int,
+        default=1,
+        metavar="N",
+        help="scripts running at once, each keeping its own thread settings; a "
+        "script that reads another's results waits for it (default: 1)",
     )
     cli.add_flag(parser, "--dry-run", "list the commands and stop")
     cli.add_flag(

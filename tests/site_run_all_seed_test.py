@@ -207,6 +207,22 @@ class SeedRunTest(tf.test.TestCase):
         )
         self.assertEqual(written["steps"][1]["status"], "failed (exit 3)")
 
+    def test_a_run_cut_short_keeps_the_times_of_its_ended_steps(self):
+        progress = self.repo / "runs" / "seed0" / "run_all" / "seed0.json"
+        # The second step exits 0 only if the first one's record is already saved.
+        check = (
+            "import json, sys\n"
+            f"run = json.load(open({str(progress)!r}))\n"
+            "ok = run['ended'] == 1 and run['planned'] == 2 and not run['complete']\n"
+            "ok = ok and run['steps'][0]['command'] == 'python scripts/first.py'\n"
+            "sys.exit(0 if ok else 5)\n"
+        )
+        steps = [self.script("first.py", "pass\n"), self.script("check.py", check)]
+        path, result, _ = self.run_quietly(steps)
+        self.assertEqual([r["status"] for r in result["steps"]], ["ok", "ok"])
+        self.assertTrue(result["complete"])
+        self.assertEqual(path, self.site / "run_all" / "seed0.json")
+
     def test_only_never_writes_the_site_file(self):
         done = [dict(regenerate.NOT_RUN, command="c", answers="A5", log=str(self.repo))]
         done[0].update(status="ok", exit_status=0)

@@ -113,6 +113,48 @@ class RunnerTest(tf.test.TestCase):
         records, _ = self.run_fake([3, 0], keep_going=True)
         self.assertEqual([r["status"] for r in records], ["failed (exit 3)", "ok"])
 
+    def test_two_jobs_run_side_by_side_and_a_script_waits_for_its_own(self):
+        tmp = Path(self.get_temp_dir()) / "jobs"
+        (tmp / "scripts").mkdir(parents=True)
+        # Each step prints when it started and ended (wall clock of this machine).
+        code = "import time\nprint(time.time())\ntime.sleep(0.6)\nprint(time.time())\n"
+        for name in ("a.py", "b.py"):
+            (tmp / "scripts" / name).write_text(code)
+        steps = [Step("a.py"), Step("b.py"), Step("a.py", ("--again",))]
+        with mock.patch.object(regenerate, "REPO_ROOT", tmp):
+            ended = []
+            records = run_steps(
+                steps,
+                log_dir=tmp / "logs",
+                jobs=2,
+                on_step=lambda done: ended.append(len(done)),
+                poll_seconds=0.02,
+                out=io.StringIO(),
+            )
+        spans = [
+            [float(t) for t in Path(r["log"]).read_text().split()] for r in records
+        ]
+        self.assertEqual([r["status"] for r in records], ["ok"] * 3)
+        self.assertEqual([r["command"] for r in records], [s.command for s in steps])
+        self.assertLess(spans[1][0], spans[0][1])  # b ran beside a
+        self.assertGreaterEqual(spans[2][0], spans[0][1])  # a again waited for a
+        self.assertEqual(ended, [1, 2, 3])
+
+    def test_what_waits_for_what(self):
+        steps = [
+            Step("train_mnist_deep.py"),
+            Step("search_small_mnist.py"),
+            Step("train_mnist_pairs.py"),
+            Step("train_mnist_overfit.py"),
+            Step("report_set_c.py"),
+            Step("train_mnist_deep.py", ("--linear",)),
+        ]
+        self.assertEqual(
+            regenerate._needs(steps), [set(), set(), set(), {0}, {0, 1}, {0}]
+        )
+        with self.assertRaisesRegex(ValueError, "--jobs 1 or more"):
+            run_steps(steps, log_dir=Path(self.get_temp_dir()), jobs=0)
+
 
 class RecordedTimesTest(tf.test.TestCase):
     def write(self, root: Path, name: str, command: str, seconds):

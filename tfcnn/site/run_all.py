@@ -154,6 +154,15 @@ class Step:
         return "_".join(w.strip("-").replace("/", "-") for w in words if w)
 
 
+# Scripts that read what others write in the same run: each of their steps
+# starts only after every earlier step of these scripts has ended (a step also
+# waits for the earlier steps of its own script, e.g. B2.5's separable network
+# reads B2.4's run).
+NEEDS = {
+    "train_mnist_overfit.py": ("train_mnist_deep.py",),  # C4 starts from C1's runs
+    "report_set_c.py": ("train_mnist_deep.py", "search_small_mnist.py"),
+}
+
 # The record of a step after a failure stopped the run.
 NOT_RUN = {"status": "not run", "exit_status": None, "seconds": 0.0, "cpu_seconds": 0.0}
 
@@ -175,85 +184,134 @@ def _last_line(path: Path, width: int = 60) -> str:
     return lines[-1][:width] if lines else ""
 
 
+def _needs(steps: list[Step]) -> list[set[int]]:
+    """For each step, the earlier steps it waits for (`NEEDS`, and its own script's)."""
+    return [
+        {
+            j
+            for j, earlier in enumerate(steps[:i])
+            if earlier.script in (step.script, *NEEDS.get(step.script, ()))
+        }
+        for i, step in enumerate(steps)
+    ]
+
+
 def run_steps(
     steps: list[Step],
     *,
     log_dir: Path,
     env: dict[str, str] | None = None,
     keep_going: bool = False,
+    jobs: int = 1,
+    on_step=None,
     poll_seconds: float = 2.0,
     out=None,
 ) -> list[dict]:
-    """Runs `steps` in order from the repository root, with a progress display.
+    """Runs `steps` from the repository root, `jobs` at a time, with a progress display.
+
+    Steps start in their order; one starts only when a place is free and the
+    earlier steps it waits for (`NEEDS`, and the earlier steps of its own
+    script) have ended. With `jobs=1` they run one after another.
 
     Args:
         steps: what to run.
         log_dir: each step's output goes to `<log_dir>/<nn>_<slug>.log`.
         env: extra environment variables for every step. Defaults to none.
-        keep_going: go on after a failed step (else stop there). Defaults to False.
+        keep_going: go on after a failed step (else start nothing more and
+            let the running steps end). Defaults to False.
+        jobs: steps running at once. Defaults to 1.
+        on_step: called with the records of the ended steps (in their order)
+            each time one ends, e.g. to save a run's progress. Defaults to None.
         poll_seconds: how often the status line is refreshed. Defaults to 2.
         out: where progress is written. Defaults to `sys.stdout`.
 
     Returns:
-        One dict per step: `command`, `answers`, `status` ("ok", "failed
-        (exit N)" or "not run"), `exit_status` (None if not run), `seconds`
-        (wall), `cpu_seconds` (user and system time of the child and of the
-        processes it waited for), `log`.
+        One dict per step, in the order of `steps`: `command`, `answers`,
+        `status` ("ok", "failed (exit N)" or "not run"), `exit_status` (None
+        if not run), `seconds` (wall), `cpu_seconds` (user and system time of
+        the child and of the processes it waited for), `log`.
+
+    Raises:
+        ValueError: `jobs` is below 1.
     """
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}; use --jobs 1 or more.")
     out = out or sys.stdout
     tty = out.isatty()
     log_dir.mkdir(parents=True, exist_ok=True)
-    records, started_all, stop = [], time.perf_counter(), False
-    for index, step in enumerate(steps, start=1):
-        log = log_dir / f"{index:02d}_{step.slug}.log"
-        record = {"command": step.command, "answers": step.answers, "log": str(log)}
-        if stop:
-            records.append({**record, **NOT_RUN})
-            continue
-        head = f"[{index}/{len(steps)}] {step.command}"
-        print(head, file=out, flush=True)
-        started, last_report = time.perf_counter(), 0.0
-        with log.open("w") as handle:
+    needs = _needs(steps)
+    logs = [log_dir / f"{i:02d}_{s.slug}.log" for i, s in enumerate(steps, start=1)]
+    records: dict[int, dict] = {}
+    running: dict[int, tuple] = {}  # index -> (process, started, log handle)
+    waiting = list(range(len(steps)))
+    started_all, last_report, stop = time.perf_counter(), 0.0, False
+    while waiting or running:
+        for i in list(waiting):
+            if stop or len(running) >= jobs:
+                break
+            if needs[i] - records.keys():
+                continue
+            waiting.remove(i)
+            print(f"[{i + 1}/{len(steps)}] {steps[i].command}", file=out, flush=True)
+            handle = logs[i].open("w")
             process = subprocess.Popen(
-                [sys.executable, f"scripts/{step.script}", *step.args],
+                [sys.executable, f"scripts/{steps[i].script}", *steps[i].args],
                 cwd=REPO_ROOT,
                 stdout=handle,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, **dict(step.env), **(env or {})},
+                env={**os.environ, **dict(steps[i].env), **(env or {})},
             )
-            while not (finished := os.wait4(process.pid, os.WNOHANG))[0]:
-                time.sleep(poll_seconds)
-                now = time.perf_counter()
-                if tty or now - last_report >= 60:
-                    status = (
-                        f"    {_clock(now - started)} (all: {_clock(now - started_all)}) "
-                        f"{_last_line(log)}"
-                    )
-                    print(f"\r{status:<100}" if tty else status, end="" if tty else "\n",
-                          file=out, flush=True)  # fmt: skip
-                    last_report = now
-        seconds = time.perf_counter() - started
-        _, wait_status, usage = finished  # reaped here, so tell `process`
-        process.returncode = os.waitstatus_to_exitcode(wait_status)
-        cpu_seconds = usage.ru_utime + usage.ru_stime
-        ok = process.returncode == 0
-        status = "ok" if ok else f"failed (exit {process.returncode})"
-        end = "\r" if tty else ""
-        took = f"{_clock(seconds)} (CPU {_clock(cpu_seconds)})"
-        print(f"{end}    {status} in {took}{'':<60}", file=out, flush=True)
-        if not ok:
-            print(f"    see {log}", file=out, flush=True)
-            stop = not keep_going
-        records.append(
-            {
-                **record,
+            running[i] = (process, time.perf_counter(), handle)
+        if stop and not running:
+            break
+        time.sleep(poll_seconds)
+        for i, (process, started, handle) in list(running.items()):
+            pid, wait_status, usage = os.wait4(process.pid, os.WNOHANG)
+            if not pid:
+                continue
+            del running[i]
+            handle.close()
+            seconds = time.perf_counter() - started
+            process.returncode = os.waitstatus_to_exitcode(wait_status)  # reaped here
+            cpu_seconds = usage.ru_utime + usage.ru_stime
+            ok = process.returncode == 0
+            status = "ok" if ok else f"failed (exit {process.returncode})"
+            took = f"{_clock(seconds)} (CPU {_clock(cpu_seconds)})"
+            line = f"    [{i + 1}] {status} in {took}"
+            print(f"\r{line:<100}" if tty else line, file=out, flush=True)
+            if not ok:
+                print(f"    see {logs[i]}", file=out, flush=True)
+                stop = stop or not keep_going
+            records[i] = {
+                "command": steps[i].command,
+                "answers": steps[i].answers,
+                "log": str(logs[i]),
                 "status": status,
                 "exit_status": process.returncode,
                 "seconds": seconds,
                 "cpu_seconds": cpu_seconds,
             }
-        )
-    return records
+            if on_step:
+                on_step([records[j] for j in sorted(records)])
+        now = time.perf_counter()
+        if running and (tty or now - last_report >= 60):
+            clocks = ", ".join(
+                f"[{i + 1}] {_clock(now - started)}"
+                for i, (_, started, _) in running.items()
+            )
+            newest = max(running)
+            status = (
+                f"    {clocks} (all: {_clock(now - started_all)}) "
+                f"{_last_line(logs[newest])}"
+            )
+            print(f"\r{status:<100}" if tty else status, end="" if tty else "\n",
+                  file=out, flush=True)  # fmt: skip
+            last_report = now
+    return [
+        records.get(i)
+        or {"command": s.command, "answers": s.answers, "log": str(logs[i]), **NOT_RUN}
+        for i, s in enumerate(steps)
+    ]
 
 
 def summary_table(records: list[dict]) -> dict:
@@ -447,6 +505,7 @@ def run_seed(
     *,
     whole: bool,
     keep_going: bool = False,
+    jobs: int = 1,
     out=None,
 ) -> tuple[Path, dict]:
     """Runs the steps of a one-seed run under runs/seed<seed> and writes their times.
@@ -454,52 +513,67 @@ def run_seed(
     Every step writes its results under `runs/seed<seed>` (and reads what it
     needs from there). The times go to `docs/results/run_all/seed<seed>.json`
     (through `write_result`, so `$TFCNN_RESULTS_DIR` moves it) when the run is
-    complete, else to `runs/seed<seed>/run_all/seed<seed>.json`.
+    complete, else to `runs/seed<seed>/run_all/seed<seed>.json`; that file is
+    also rewritten each time a step ends, so a run cut short keeps the times
+    of the steps it finished.
 
     Args:
         seed: the one seed.
         chosen: the steps, from `seed_steps(seed)`.
         whole: `chosen` is every step of the run (no `--only`, `--skip`).
         keep_going: go on after a failed step. Defaults to False.
+        jobs: steps running at once (`run_steps`). Defaults to 1.
         out: where progress is written. Defaults to `sys.stdout`.
 
     Returns:
-        The path written and what it holds: `seed`, `minutes` (wall),
+        The path written and what it holds: `seed`, `jobs`, `minutes` (wall),
         `cpu_minutes` (the steps' CPU time), `complete` (`whole` and every
-        step ok), `steps`, `table` (`seed_table`), `left_out` (why).
+        step ok), `ended` (steps ended so far, of `planned`), `steps`, `table`
+        (`seed_table`), `left_out` (why).
     """
     base = REPO_ROOT / RUNS_ROOT / f"seed{seed}"
+    config = {"seed": seed, "whole": whole, "keep_going": keep_going, "jobs": jobs}
     started = time.perf_counter()
+
+    def save(records: list[dict], final: bool) -> tuple[Path, dict]:
+        wall = time.perf_counter() - started
+        records = [  # no path of this machine in a committed file
+            {**r, "log": os.path.relpath(r["log"], REPO_ROOT)} for r in records
+        ]
+        complete = final and whole and all(r["status"] == "ok" for r in records)
+        result = {
+            "seed": seed,
+            "jobs": jobs,
+            "minutes": wall / 60,
+            "cpu_minutes": sum(r["cpu_seconds"] for r in records) / 60,
+            "complete": complete,
+            "ended": sum(r["exit_status"] is not None for r in records),
+            "planned": len(chosen),
+            "steps": records,
+            "table": seed_table(records),
+            "left_out": NOT_IN_A_SEED_RUN,
+        }
+        path = write_result(
+            "run_all",
+            f"seed{seed}",
+            result,
+            config=config,
+            seed=seed,
+            wall_seconds=wall,
+            root=None if complete else base,
+        )
+        return path, result
+
     records = run_steps(
         chosen,
         log_dir=base / "run_all" / "logs",
         env={RESULTS_ENV: str(base)},
         keep_going=keep_going,
+        jobs=jobs,
+        on_step=lambda ended: save(ended, final=False),
         out=out,
     )
-    wall = time.perf_counter() - started
-    for record in records:  # no path of this machine in a committed file
-        record["log"] = os.path.relpath(record["log"], REPO_ROOT)
-    complete = whole and all(r["status"] == "ok" for r in records)
-    result = {
-        "seed": seed,
-        "minutes": wall / 60,
-        "cpu_minutes": sum(r["cpu_seconds"] for r in records) / 60,
-        "complete": complete,
-        "steps": records,
-        "table": seed_table(records),
-        "left_out": NOT_IN_A_SEED_RUN,
-    }
-    path = write_result(
-        "run_all",
-        f"seed{seed}",
-        result,
-        config={"seed": seed, "whole": whole, "keep_going": keep_going},
-        seed=seed,
-        wall_seconds=wall,
-        root=None if complete else base,
-    )
-    return path, result
+    return save(records, final=True)
 
 
 def print_commands(chosen: list[Step]) -> None:
@@ -529,7 +603,9 @@ def main_one_seed(args: argparse.Namespace) -> None:
         print_commands(chosen)
         return
     whole = not args.only and not args.skip
-    path, result = run_seed(args.seeds, chosen, whole=whole, keep_going=args.keep_going)
+    path, result = run_seed(
+        args.seeds, chosen, whole=whole, keep_going=args.keep_going, jobs=args.jobs
+    )
     print()
     print(markdown_table(result["table"]))
     print(f"wrote {path}" + ("" if result["complete"] else " (an incomplete run)"))
@@ -563,12 +639,14 @@ def main(args: argparse.Namespace) -> None:
         log_dir=base / "run_all" / "logs",
         env={RESULTS_ENV: str(REPO_ROOT / QUICK_ROOT)} if args.quick else None,
         keep_going=args.keep_going,
+        jobs=args.jobs,
     )
     table = summary_table(records)
     print()
     print(markdown_table(table))
     complete = not args.quick and not args.only and not args.skip
-    config = {k: getattr(args, k) for k in ("quick", "only", "skip", "keep_going")}
+    options = ("quick", "only", "skip", "keep_going", "jobs")
+    config = {k: getattr(args, k) for k in options}
     wall = time.perf_counter() - started
     path = write_result(
         "run_all",
