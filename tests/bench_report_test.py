@@ -23,7 +23,8 @@ from tfcnn.bench.report import (
     verdict,
 )
 from tfcnn.bench.scratch_speed import CLOCKS, summarise_speed
-from tfcnn.bench.session import spread
+from tfcnn.bench.session import skipped_variants, spread
+from tfcnn.bench.variants import BASELINE, REFERENCE, VARIANTS, get_variants
 from tfcnn.site.catalogue import load_script
 
 
@@ -264,6 +265,23 @@ class BenchConfigTest(tf.test.TestCase):
         quick = config_from_args(self._args(quick=True, networks=["set_d"]))
         self.assertEqual(quick.networks, ("set_d",))
         self.assertEqual(quick.steps, Config().quick().steps)
+
+    def test_a_network_can_time_fewer_settings(self):
+        every = get_variants(list(VARIANTS))
+        left_out = skipped_variants(every, 10, 10, timed=("torch", "keras"))
+        self.assertEqual(set(left_out), set(VARIANTS) - {"torch", "keras"})
+        self.assertIn("timed here: torch, keras", left_out["keras_xla"])
+        # A variant timed here that cannot divide the steps keeps that reason.
+        uneven = skipped_variants(
+            every, 10, 10, timed=("torch", "keras", "keras_spe100")
+        )
+        self.assertEqual(set(uneven), set(VARIANTS) - {"torch", "keras"})
+        self.assertIn("do not divide 10 timed", uneven["keras_spe100"])
+        # The full benchmark times PyTorch's four settings and tfcnn as run everywhere.
+        for network, names in Config().timed_only.items():
+            self.assertIn(network, NETWORKS)
+            torch_names = {n for n, v in VARIANTS.items() if v.framework == "torch"}
+            self.assertLessEqual(torch_names | {BASELINE, REFERENCE}, set(names))
 
     def test_the_script_help_names_every_network(self):
         # The script names them without importing the networks (a fast --help).

@@ -164,15 +164,30 @@ def write_accuracy_data(
 
 
 def skipped_variants(
-    variants: list[Variant], steps: int, warmup_steps: int
+    variants: list[Variant], steps: int, warmup_steps: int, timed=None
 ) -> dict[str, str]:
-    """The variants that cannot run `steps` and `warmup_steps` per pass, and why:
-    a pass must be a whole number of their calls of `steps_per_execution` steps."""
-    return {
+    """The variants left out of a network's rounds, and why.
+
+    Args:
+        variants: the settings of the run.
+        steps: timed steps per pass; a pass must be a whole number of a
+            variant's calls of `steps_per_execution` steps.
+        warmup_steps: steps per untimed pass (the same rule).
+        timed: the names of the only variants to time on this network.
+            Defaults to None (all of them).
+    """
+    skipped = {
+        v.name: f"not timed on this network, to keep the run short (timed here: "
+        f"{', '.join(timed)})"
+        for v in variants
+        if timed is not None and v.name not in timed
+    }
+    return skipped | {
         v.name: f"{v.steps_per_execution} steps per execution do not divide "
         f"{steps} timed and {warmup_steps} warm-up steps"
         for v in variants
-        if steps % v.steps_per_execution or warmup_steps % v.steps_per_execution
+        if v.name not in skipped
+        and (steps % v.steps_per_execution or warmup_steps % v.steps_per_execution)
     }
 
 
@@ -184,6 +199,7 @@ def run_benchmark(
     steps: dict[str, int],
     warmup_steps: dict[str, int],
     accuracy_steps: dict[str, int] | None = None,
+    timed_only: dict[str, tuple] | None = None,
     log_dir: Path | None = None,
     progress=print,
 ) -> dict:
@@ -199,6 +215,9 @@ def run_benchmark(
             also traces and compiles), per network name.
         accuracy_steps: training steps of each PyTorch variant's accuracy run,
             per network name; None (or a missing network) runs none.
+            Defaults to None.
+        timed_only: per network name, the only variants timed there (the others
+            are skipped, with the reason); a missing network times them all.
             Defaults to None.
         log_dir: where the workers' logs and the accuracy runs' images go.
             Defaults to /tmp.
@@ -219,7 +238,12 @@ def run_benchmark(
     workers, failed_to_start = {}, {}
     failed = {net.name: {} for net in networks}
     skipped = {
-        net.name: skipped_variants(variants, steps[net.name], warmup_steps[net.name])
+        net.name: skipped_variants(
+            variants,
+            steps[net.name],
+            warmup_steps[net.name],
+            (timed_only or {}).get(net.name),
+        )
         for net in networks
     }
     results = {net.name: {} for net in networks}
