@@ -6,8 +6,10 @@ import contextlib
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from unittest import mock
 
@@ -139,6 +141,35 @@ class RunnerTest(tf.test.TestCase):
         self.assertLess(spans[1][0], spans[0][1])  # b ran beside a
         self.assertGreaterEqual(spans[2][0], spans[0][1])  # a again waited for a
         self.assertEqual(ended, [1, 2, 3])
+
+    def test_sigterm_stops_the_running_script_and_keeps_its_times(self):
+        tmp = Path(self.get_temp_dir()) / "interrupted"
+        (tmp / "scripts").mkdir(parents=True)
+        # The step asks its parent (this test) to stop, then works on.
+        (tmp / "scripts" / "stops.py").write_text(
+            "import os, signal, time\nos.kill(os.getppid(), signal.SIGTERM)\n"
+            "time.sleep(60)\n"
+        )
+        (tmp / "scripts" / "after.py").write_text("pass\n")
+        saved, out = [], io.StringIO()
+        started = time.monotonic()
+        with mock.patch.object(regenerate, "REPO_ROOT", tmp):
+            with regenerate.sigterm_interrupts():
+                records = run_steps(
+                    [Step("stops.py"), Step("after.py")],
+                    log_dir=tmp / "logs",
+                    on_step=saved.append,
+                    poll_seconds=0.05,
+                    out=out,
+                )
+        self.assertLess(time.monotonic() - started, 20)
+        self.assertEqual([r["status"] for r in records], ["cut short", "not run"])
+        self.assertEqual(records[0]["exit_status"], -signal.SIGTERM)
+        self.assertGreater(records[0]["seconds"], 0)
+        self.assertEqual([r["status"] for r in saved[-1]], ["cut short"])
+        self.assertIn("interrupted", out.getvalue())
+        # Outside the block, SIGTERM is handled as before.
+        self.assertIs(signal.getsignal(signal.SIGTERM), signal.SIG_DFL)
 
     def test_what_waits_for_what(self):
         steps = [

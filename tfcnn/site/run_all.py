@@ -23,8 +23,10 @@ they are, against runs/seed<N>, are `SEEDLESS`; those left out are
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -163,6 +165,9 @@ NEEDS = {
     "report_set_c.py": ("train_mnist_deep.py", "search_small_mnist.py"),
 }
 
+# Seconds a script gets to end after SIGTERM when the run is interrupted.
+STOP_SECONDS = 30
+
 # The record of a step after a failure stopped the run.
 NOT_RUN = {"status": "not run", "exit_status": None, "seconds": 0.0, "cpu_seconds": 0.0}
 
@@ -211,7 +216,9 @@ def run_steps(
 
     Steps start in their order; one starts only when a place is free and the
     earlier steps it waits for (`NEEDS`, and the earlier steps of its own
-    script) have ended. With `jobs=1` they run one after another.
+    script) have ended. With `jobs=1` they run one after another. On
+    Ctrl-C (KeyboardInterrupt) the running scripts get SIGTERM (SIGKILL after
+    `STOP_SECONDS`) and are recorded as "cut short", with their times so far.
 
     Args:
         steps: what to run.
@@ -227,8 +234,8 @@ def run_steps(
 
     Returns:
         One dict per step, in the order of `steps`: `command`, `answers`,
-        `status` ("ok", "failed (exit N)" or "not run"), `exit_status` (None
-        if not run), `seconds` (wall), `cpu_seconds` (user and system time of
+        `status` ("ok", "failed (exit N)", "cut short" or "not run"),
+        `exit_status` (None if not run), `seconds` (wall), `cpu_seconds` (user and system time of
         the child and of the processes it waited for), `log`.
 
     Raises:
@@ -245,68 +252,91 @@ def run_steps(
     running: dict[int, tuple] = {}  # index -> (process, started, log handle)
     waiting = list(range(len(steps)))
     started_all, last_report, stop = time.perf_counter(), 0.0, False
-    while waiting or running:
-        for i in list(waiting):
-            if stop or len(running) >= jobs:
+
+    def end(i: int, wait_status: int, usage, cut_short: bool = False) -> None:
+        process, started, handle = running.pop(i)
+        handle.close()
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(wait_status)  # reaped here
+        cpu_seconds = usage.ru_utime + usage.ru_stime
+        ok = process.returncode == 0 and not cut_short
+        status = (
+            "cut short"
+            if cut_short
+            else "ok"
+            if ok
+            else f"failed (exit {process.returncode})"
+        )
+        took = f"{_clock(seconds)} (CPU {_clock(cpu_seconds)})"
+        line = f"    [{i + 1}] {status} {'after' if cut_short else 'in'} {took}"
+        print(f"\r{line:<100}" if tty else line, file=out, flush=True)
+        if not ok and not cut_short:
+            print(f"    see {logs[i]}", file=out, flush=True)
+        records[i] = {
+            "command": steps[i].command,
+            "answers": steps[i].answers,
+            "log": str(logs[i]),
+            "status": status,
+            "exit_status": process.returncode,
+            "seconds": seconds,
+            "cpu_seconds": cpu_seconds,
+        }
+        if on_step:
+            on_step([records[j] for j in sorted(records)])
+
+    try:
+        while waiting or running:
+            for i in list(waiting):
+                if stop or len(running) >= jobs:
+                    break
+                if needs[i] - records.keys():
+                    continue
+                waiting.remove(i)
+                print(
+                    f"[{i + 1}/{len(steps)}] {steps[i].command}", file=out, flush=True
+                )
+                handle = logs[i].open("w")
+                process = subprocess.Popen(
+                    [sys.executable, f"scripts/{steps[i].script}", *steps[i].args],
+                    cwd=REPO_ROOT,
+                    stdout=handle,
+                    stderr=subprocess.STDOUT,
+                    env={**os.environ, **dict(steps[i].env), **(env or {})},
+                )
+                running[i] = (process, time.perf_counter(), handle)
+            if stop and not running:
                 break
-            if needs[i] - records.keys():
-                continue
-            waiting.remove(i)
-            print(f"[{i + 1}/{len(steps)}] {steps[i].command}", file=out, flush=True)
-            handle = logs[i].open("w")
-            process = subprocess.Popen(
-                [sys.executable, f"scripts/{steps[i].script}", *steps[i].args],
-                cwd=REPO_ROOT,
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, **dict(steps[i].env), **(env or {})},
-            )
-            running[i] = (process, time.perf_counter(), handle)
-        if stop and not running:
-            break
-        time.sleep(poll_seconds)
-        for i, (process, started, handle) in list(running.items()):
-            pid, wait_status, usage = os.wait4(process.pid, os.WNOHANG)
-            if not pid:
-                continue
-            del running[i]
-            handle.close()
-            seconds = time.perf_counter() - started
-            process.returncode = os.waitstatus_to_exitcode(wait_status)  # reaped here
-            cpu_seconds = usage.ru_utime + usage.ru_stime
-            ok = process.returncode == 0
-            status = "ok" if ok else f"failed (exit {process.returncode})"
-            took = f"{_clock(seconds)} (CPU {_clock(cpu_seconds)})"
-            line = f"    [{i + 1}] {status} in {took}"
-            print(f"\r{line:<100}" if tty else line, file=out, flush=True)
-            if not ok:
-                print(f"    see {logs[i]}", file=out, flush=True)
-                stop = stop or not keep_going
-            records[i] = {
-                "command": steps[i].command,
-                "answers": steps[i].answers,
-                "log": str(logs[i]),
-                "status": status,
-                "exit_status": process.returncode,
-                "seconds": seconds,
-                "cpu_seconds": cpu_seconds,
-            }
-            if on_step:
-                on_step([records[j] for j in sorted(records)])
-        now = time.perf_counter()
-        if running and (tty or now - last_report >= 60):
-            clocks = ", ".join(
-                f"[{i + 1}] {_clock(now - started)}"
-                for i, (_, started, _) in running.items()
-            )
-            newest = max(running)
-            status = (
-                f"    {clocks} (all: {_clock(now - started_all)}) "
-                f"{_last_line(logs[newest])}"
-            )
-            print(f"\r{status:<100}" if tty else status, end="" if tty else "\n",
-                  file=out, flush=True)  # fmt: skip
-            last_report = now
+            time.sleep(poll_seconds)
+            for i, (process, _, _) in list(running.items()):
+                pid, wait_status, usage = os.wait4(process.pid, os.WNOHANG)
+                if pid:
+                    end(i, wait_status, usage)
+                    stop = stop or (records[i]["status"] != "ok" and not keep_going)
+            now = time.perf_counter()
+            if running and (tty or now - last_report >= 60):
+                clocks = ", ".join(
+                    f"[{i + 1}] {_clock(now - started)}"
+                    for i, (_, started, _) in running.items()
+                )
+                status = (
+                    f"    {clocks} (all: {_clock(now - started_all)}) "
+                    f"{_last_line(logs[max(running)])}"
+                )
+                print(f"\r{status:<100}" if tty else status, end="" if tty else "\n",
+                      file=out, flush=True)  # fmt: skip
+                last_report = now
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM in `main`: stop, keep the times
+        print("\n    interrupted: stopping the running scripts", file=out, flush=True)
+        for i, (process, _, _) in list(running.items()):
+            process.terminate()
+            deadline = time.monotonic() + STOP_SECONDS
+            while not (reaped := os.wait4(process.pid, os.WNOHANG))[0]:
+                if time.monotonic() > deadline:
+                    process.kill()
+                    reaped = os.wait4(process.pid, 0)
+                    break
+                time.sleep(0.05)
+            end(i, reaped[1], reaped[2], cut_short=True)
     return [
         records.get(i)
         or {"command": s.command, "answers": s.answers, "log": str(logs[i]), **NOT_RUN}
@@ -582,6 +612,16 @@ def print_commands(chosen: list[Step]) -> None:
         print(f"{index:>2}. {step.command}    # {step.answers}")
 
 
+@contextlib.contextmanager
+def sigterm_interrupts():
+    """Within: SIGTERM raises KeyboardInterrupt, as Ctrl-C does (main thread only)."""
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main_one_seed(args: argparse.Namespace) -> None:
     """Runs (or with `--dry-run` lists) the one-seed run of `--seeds N`.
 
@@ -603,9 +643,10 @@ def main_one_seed(args: argparse.Namespace) -> None:
         print_commands(chosen)
         return
     whole = not args.only and not args.skip
-    path, result = run_seed(
-        args.seeds, chosen, whole=whole, keep_going=args.keep_going, jobs=args.jobs
-    )
+    with sigterm_interrupts():
+        path, result = run_seed(
+            args.seeds, chosen, whole=whole, keep_going=args.keep_going, jobs=args.jobs
+        )
     print()
     print(markdown_table(result["table"]))
     print(f"wrote {path}" + ("" if result["complete"] else " (an incomplete run)"))
@@ -634,13 +675,14 @@ def main(args: argparse.Namespace) -> None:
         return
     base = REPO_ROOT / (QUICK_ROOT if args.quick else RUNS_ROOT)
     started = time.perf_counter()
-    records = run_steps(
-        chosen,
-        log_dir=base / "run_all" / "logs",
-        env={RESULTS_ENV: str(REPO_ROOT / QUICK_ROOT)} if args.quick else None,
-        keep_going=args.keep_going,
-        jobs=args.jobs,
-    )
+    with sigterm_interrupts():
+        records = run_steps(
+            chosen,
+            log_dir=base / "run_all" / "logs",
+            env={RESULTS_ENV: str(REPO_ROOT / QUICK_ROOT)} if args.quick else None,
+            keep_going=args.keep_going,
+            jobs=args.jobs,
+        )
     table = summary_table(records)
     print()
     print(markdown_table(table))
