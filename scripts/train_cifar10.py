@@ -21,8 +21,6 @@ back, and the seed that was killed continues from its last epoch's checkpoint.
 
 from tfcnn import cli
 
-PRECISIONS = ["auto", "mixed_bfloat16", "float32"]
-
 
 def parse_args(argv=None):
     parser = cli.new_parser(__doc__)
@@ -38,14 +36,7 @@ def parse_args(argv=None):
         parser, "--widths", cli.positive_int, [48, 192, 192], "block filters", nargs=3
     )
     cli.add_option(parser, "--batch-size", cli.positive_int, 512, "images per step")
-    cli.add_choice(
-        parser,
-        "--precision",
-        PRECISIONS,
-        "auto",
-        "Keras dtype policy; auto takes mixed_bfloat16 on a CPU with AMX matrix "
-        "units, where it is faster, and float32 elsewhere",
-    )
+    cli.add_precision_argument(parser)
     cli.add_option(
         parser,
         "--time-budget",

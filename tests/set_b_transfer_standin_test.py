@@ -1,6 +1,8 @@
 """B2.6's stand-in: class selection, the label budget, the probe and the scratch path."""
 
 import dataclasses
+from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import tensorflow as tf
@@ -8,6 +10,9 @@ import tensorflow as tf
 from tfcnn.answers.set_b import b2_6_transfer as standin
 from tfcnn.data.datasets import ImageDataset
 from tfcnn.models.cifar import build_cifar_net
+from tfcnn.site.catalogue import load_script
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "train_transfer_standin.py"
 
 NAMES = ("airplane", "cat", "dog", "ship")
 
@@ -73,6 +78,25 @@ class StandinTest(tf.test.TestCase):
             scratch["val_accuracy"], max(scratch["val_by_epochs"].values())
         )
         self.assertIn(scratch["chosen_epochs"], (1, 2))
+
+
+class StandinOptionsTest(tf.test.TestCase):
+    def config_of(self, argv, flags):
+        args = load_script(SCRIPT).parse_args(argv)
+        with (
+            mock.patch.object(standin.cifar, "cpu_flags", return_value=flags),
+            mock.patch.object(standin, "run_transfer") as run,
+        ):
+            standin.main(args)
+        return run.call_args.args[0]
+
+    def test_precision_follows_b2_4(self):
+        # bfloat16 where the CPU has AMX, float32 where it would be emulated.
+        self.assertEqual(self.config_of([], {"amx_bf16"}).precision, "mixed_bfloat16")
+        self.assertEqual(self.config_of([], {"avx2"}).precision, "float32")
+        chosen = self.config_of(["--precision", "mixed_bfloat16"], {"avx2"})
+        self.assertEqual(chosen.precision, "mixed_bfloat16")
+        self.assertEqual(self.config_of(["--seed", "4"], {"avx2"}).seeds, (4,))
 
 
 if __name__ == "__main__":

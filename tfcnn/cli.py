@@ -158,6 +158,18 @@ def add_choice(parser, name: str, choices: list, default, help: str, **more) -> 
     add_option(parser, name, None, default, help, choices=choices, **more)
 
 
+def add_precision_argument(parser) -> None:
+    """Adds `--precision` (auto, mixed_bfloat16 or float32; default auto)."""
+    add_choice(
+        parser,
+        "--precision",
+        ["auto", "mixed_bfloat16", "float32"],
+        "auto",
+        "Keras dtype policy; auto takes mixed_bfloat16 on a CPU with AMX matrix "
+        "units, where it is faster, and float32 elsewhere",
+    )
+
+
 def add_flag(parser, name: str, help: str) -> None:
     """Adds the switch `name` (False unless given)."""
     parser.add_argument(name, action="store_true", help=help)

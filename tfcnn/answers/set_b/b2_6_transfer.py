@@ -60,7 +60,8 @@ class Config:
         val_fraction: share of the cat and dog training images held out for
             validation. Defaults to 0.1 (1,000 images).
         precision: the Keras dtype policy of both networks. Defaults to
-            "mixed_bfloat16" (B2.4's).
+            "mixed_bfloat16" (B2.4's on a CPU with AMX; the script's
+            `--precision auto` takes float32 elsewhere).
     """
 
     backbone_seed: int = 0
@@ -273,7 +274,9 @@ def run_transfer(config: Config, root) -> dict:
 
 def main(args: argparse.Namespace) -> None:
     """Runs the stand-in from the options of `scripts/train_transfer_standin.py`."""
-    config = Config(seeds=cli.seeds_of(args))
+    config = Config(
+        seeds=cli.seeds_of(args), precision=cifar.resolve_precision(args.precision)
+    )
     if args.quick:
         config = config.quick()
     root = cli.results_root(args)
