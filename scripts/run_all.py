@@ -4,7 +4,8 @@ Runs the scripts in the order of `tfcnn.site.run_all.TABLE` (each as a child
 process, its output in a log file under runs/run_all/logs or
 runs/quick/run_all/logs), shows which one runs and for how long, and ends
 with a table of the wall and CPU time of each. A full run of everything (no
---only/--skip) writes that table to docs/results/run_all/summary.json. The
+--only/--skip, every script ok) writes that table to
+docs/results/run_all/summary.json, any other run under runs/. The
 full run trains every network at full size: many hours on two cores, see the
 performance page. With --quick every script runs in its smoke mode, writing
 only under runs/quick: a few minutes in all.

@@ -268,12 +268,12 @@ class BenchConfigTest(tf.test.TestCase):
 
     def test_a_network_can_time_fewer_settings(self):
         every = get_variants(list(VARIANTS))
-        left_out = skipped_variants(every, 10, 10, timed=("torch", "keras"))
+        left_out = skipped_variants(every, 10, 10, timed_only=("torch", "keras"))
         self.assertEqual(set(left_out), set(VARIANTS) - {"torch", "keras"})
         self.assertIn("timed here: torch, keras", left_out["keras_xla"])
         # A variant timed here that cannot divide the steps keeps that reason.
         uneven = skipped_variants(
-            every, 10, 10, timed=("torch", "keras", "keras_spe100")
+            every, 10, 10, timed_only=("torch", "keras", "keras_spe100")
         )
         self.assertEqual(set(uneven), set(VARIANTS) - {"torch", "keras"})
         self.assertIn("do not divide 10 timed", uneven["keras_spe100"])

@@ -223,6 +223,21 @@ class SeedRunTest(tf.test.TestCase):
         self.assertTrue(result["complete"])
         self.assertEqual(path, self.site / "run_all" / "seed0.json")
 
+    def test_a_full_run_cut_short_stays_off_the_site(self):
+        cut = [dict(regenerate.NOT_RUN, command="c", answers="A5", log=str(self.repo))]
+        cut[0].update(status="cut short", exit_status=-15)
+        with mock.patch.object(regenerate, "run_steps", return_value=cut):
+            with (
+                contextlib.redirect_stdout(io.StringIO()),
+                self.assertRaises(SystemExit),
+            ):
+                regenerate.main(parse_args([]))
+        self.assertFalse((self.site / "run_all" / "summary.json").exists())
+        written = self.repo / "runs" / "run_all" / "summary.json"
+        self.assertEqual(
+            json.loads(written.read_text())["steps"][0]["status"], "cut short"
+        )
+
     def test_only_never_writes_the_site_file(self):
         done = [dict(regenerate.NOT_RUN, command="c", answers="A5", log=str(self.repo))]
         done[0].update(status="ok", exit_status=0)

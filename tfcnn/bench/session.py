@@ -164,7 +164,7 @@ def write_accuracy_data(
 
 
 def skipped_variants(
-    variants: list[Variant], steps: int, warmup_steps: int, timed=None
+    variants: list[Variant], steps: int, warmup_steps: int, timed_only=None
 ) -> dict[str, str]:
     """The variants left out of a network's rounds, and why.
 
@@ -173,14 +173,14 @@ def skipped_variants(
         steps: timed steps per pass; a pass must be a whole number of a
             variant's calls of `steps_per_execution` steps.
         warmup_steps: steps per untimed pass (the same rule).
-        timed: the names of the only variants to time on this network.
+        timed_only: the names of the only variants to time on this network.
             Defaults to None (all of them).
     """
     skipped = {
         v.name: f"not timed on this network, to keep the run short (timed here: "
-        f"{', '.join(timed)})"
+        f"{', '.join(timed_only)})"
         for v in variants
-        if timed is not None and v.name not in timed
+        if timed_only is not None and v.name not in timed_only
     }
     return skipped | {
         v.name: f"{v.steps_per_execution} steps per execution do not divide "

@@ -235,8 +235,9 @@ def run_steps(
     Returns:
         One dict per step, in the order of `steps`: `command`, `answers`,
         `status` ("ok", "failed (exit N)", "cut short" or "not run"),
-        `exit_status` (None if not run), `seconds` (wall), `cpu_seconds` (user and system time of
-        the child and of the processes it waited for), `log`.
+        `exit_status` (None if not run), `seconds` (wall), `cpu_seconds`
+        (user and system time of the child and of the processes it waited
+        for), `log`.
 
     Raises:
         ValueError: `jobs` is below 1.
@@ -259,18 +260,16 @@ def run_steps(
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(wait_status)  # reaped here
         cpu_seconds = usage.ru_utime + usage.ru_stime
-        ok = process.returncode == 0 and not cut_short
-        status = (
-            "cut short"
-            if cut_short
-            else "ok"
-            if ok
-            else f"failed (exit {process.returncode})"
-        )
+        if cut_short:
+            status = "cut short"
+        elif process.returncode == 0:
+            status = "ok"
+        else:
+            status = f"failed (exit {process.returncode})"
         took = f"{_clock(seconds)} (CPU {_clock(cpu_seconds)})"
         line = f"    [{i + 1}] {status} {'after' if cut_short else 'in'} {took}"
         print(f"\r{line:<100}" if tty else line, file=out, flush=True)
-        if not ok and not cut_short:
+        if status.startswith("failed"):
             print(f"    see {logs[i]}", file=out, flush=True)
         records[i] = {
             "command": steps[i].command,
@@ -327,9 +326,10 @@ def run_steps(
                 last_report = now
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM in `main`: stop, keep the times
         print("\n    interrupted: stopping the running scripts", file=out, flush=True)
-        for i, (process, _, _) in list(running.items()):
+        for process, _, _ in running.values():
             process.terminate()
-            deadline = time.monotonic() + STOP_SECONDS
+        deadline = time.monotonic() + STOP_SECONDS
+        for i, (process, _, _) in list(running.items()):
             while not (reaped := os.wait4(process.pid, os.WNOHANG))[0]:
                 if time.monotonic() > deadline:
                     process.kill()
@@ -686,7 +686,12 @@ def main(args: argparse.Namespace) -> None:
     table = summary_table(records)
     print()
     print(markdown_table(table))
-    complete = not args.quick and not args.only and not args.skip
+    complete = (
+        not args.quick
+        and not args.only
+        and not args.skip
+        and all(r["status"] == "ok" for r in records)
+    )
     options = ("quick", "only", "skip", "keep_going", "jobs")
     config = {k: getattr(args, k) for k in options}
     wall = time.perf_counter() - started
