@@ -13,6 +13,7 @@ from tfcnn.answers.performance import Config, config_from_args
 from tfcnn.bench.networks import NETWORKS
 from tfcnn.bench.report import (
     accuracy_agreement,
+    benchmark_summary,
     best_pytorch,
     best_same_numerics,
     effects_table,
@@ -205,6 +206,33 @@ class PytorchBestTest(tf.test.TestCase):
         self.assertIn("matches", rows["`torch_compile`"][-1])
         self.assertEqual(rows["`keras_xla`"][-1], "failed: compiler missing")
         self.assertTrue(rows["`keras_spe100`"][-1].startswith("skipped: "))
+
+    def test_experiment_minutes_use_the_network_the_experiments_train(self):
+        measured = {
+            "timings": {"set_d": self.timings},
+            "failed": {"set_d": {}},
+            "skipped": {"set_d": {}},
+            "accuracy": {"set_d": self.accuracy},
+        }
+        bf16 = {"native": False}
+        summary = benchmark_summary(
+            measured, [NETWORKS["set_d"]], PEAK, bf16, target_ratio=0.7,
+            experiment_steps=6000, experiment_network="set_d",
+        )  # fmt: skip
+        # 6,000 steps at 20 ms (float32 PyTorch) are 2 minutes, at 15 ms
+        # (torch_compile, PyTorch's best here) 1.5, at 12 ms (keras) 1.2.
+        self.assertEqual(
+            summary["deep_experiment_minutes"],
+            {"pytorch": 2.0, "pytorch_best": 1.5, "tfcnn_as_run": 1.2,
+             "tfcnn_fastest": 1.2, "network": "set_d"},
+        )  # fmt: skip
+        # The reference network's tables are absent when it was not timed.
+        self.assertIsNone(summary["overhead_table"])
+        elsewhere = benchmark_summary(
+            measured, [NETWORKS["set_d"]], PEAK, bf16, target_ratio=0.7,
+            experiment_steps=6000,
+        )  # fmt: skip
+        self.assertIsNone(elsewhere["deep_experiment_minutes"])
 
     def test_the_reference_must_have_run(self):
         measured = {

@@ -67,6 +67,8 @@ class Config:
             reach (default: 0.7).
         deep_experiment_steps: training steps of C1 and C2, which train
             networks of the deep network's shape (6 runs x 20,000).
+        deep_experiment_network: the network C1 and C2 train (default:
+            "deep_valid").
         profile_network: the network profiled layer by layer (default: "deep_same").
         profile_variants: the settings of the layer profile.
         profile_repeats: timed calls per layer and pass (default: 50).
@@ -118,6 +120,7 @@ class Config:
     accuracy_tolerance: float = ACCURACY_TOLERANCE
     target_ratio: float = 0.7
     deep_experiment_steps: int = 6 * 20_000
+    deep_experiment_network: str = "deep_valid"
     profile_network: str = "deep_same"
     profile_variants: tuple = ("keras", "torch", "torch_channels_last")
     profile_repeats: int = 50
@@ -192,6 +195,7 @@ def time_networks(config: Config, root: Path) -> dict:
         bf16,
         target_ratio=config.target_ratio,
         experiment_steps=config.deep_experiment_steps,
+        experiment_network=config.deep_experiment_network,
         tolerance=config.accuracy_tolerance,
     )
     result["load_average_before"] = list(load_before)

@@ -500,6 +500,7 @@ def benchmark_summary(
     *,
     target_ratio: float,
     experiment_steps: int,
+    experiment_network: str = "deep_valid",
     reference_network: str = "deep_same",
     tolerance: float = ACCURACY_TOLERANCE,
 ) -> dict:
@@ -516,6 +517,8 @@ def benchmark_summary(
         experiment_steps: training steps of the experiments that use
             networks of the deep network's shape, to turn ms per step into
             minutes.
+        experiment_network: the network those experiments train. Defaults to
+            "deep_valid" (C1's and C2's).
         reference_network: the network of the FLOP tables and the overhead
             split. Defaults to "deep_same".
         tolerance: see `accuracy_agreement`. Defaults to `ACCURACY_TOLERANCE`.
@@ -529,6 +532,7 @@ def benchmark_summary(
     }
     by_name = {net.name: net for net in nets}
     main = networks.get(reference_network)
+    trained = networks.get(experiment_network)
     return {
         "peak": peak,
         "bf16": bf16,
@@ -558,16 +562,17 @@ def benchmark_summary(
         "deep_experiment_minutes": (
             {
                 key: experiment_steps
-                * main["variants"][name]["wall_ms"]["median"]
+                * trained["variants"][name]["wall_ms"]["median"]
                 / 6e4
                 for key, name in (
                     ("pytorch", REFERENCE),
-                    ("pytorch_best", main["torch_best"]),
+                    ("pytorch_best", trained["torch_best"]),
                     ("tfcnn_as_run", BASELINE),
-                    ("tfcnn_fastest", main["best"]),
+                    ("tfcnn_fastest", trained["best"]),
                 )
             }
-            if main
+            | {"network": experiment_network}
+            if trained
             else None
         ),
     }
