@@ -305,6 +305,11 @@ class BenchConfigTest(tf.test.TestCase):
         )
         self.assertEqual(set(uneven), set(VARIANTS) - {"torch", "keras"})
         self.assertIn("do not divide 10 timed", uneven["keras_spe100"])
+        # PyTorch's loop runs one step per call: any number of steps will do.
+        odd = skipped_variants(every, 7, 3)
+        self.assertNotIn("torch", odd)
+        self.assertNotIn("torch_compile", odd)
+        self.assertIn("do not divide 7 timed", odd["keras"])
         # The full benchmark times PyTorch's four settings and tfcnn as run everywhere.
         for network, names in Config().timed_only.items():
             self.assertIn(network, NETWORKS)

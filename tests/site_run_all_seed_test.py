@@ -222,6 +222,8 @@ class SeedRunTest(tf.test.TestCase):
         self.assertEqual([r["status"] for r in result["steps"]], ["ok", "ok"])
         self.assertTrue(result["complete"])
         self.assertEqual(path, self.site / "run_all" / "seed0.json")
+        # The site's file replaces the progress copy, which said "incomplete".
+        self.assertFalse(progress.exists())
 
     def test_a_full_run_cut_short_stays_off_the_site(self):
         cut = [dict(regenerate.NOT_RUN, command="c", answers="A5", log=str(self.repo))]

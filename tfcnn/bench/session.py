@@ -171,7 +171,8 @@ def skipped_variants(
     Args:
         variants: the settings of the run.
         steps: timed steps per pass; a pass must be a whole number of a
-            variant's calls of `steps_per_execution` steps.
+            Keras variant's calls of `steps_per_execution` steps (PyTorch's
+            loop runs one step per call).
         warmup_steps: steps per untimed pass (the same rule).
         timed_only: the names of the only variants to time on this network.
             Defaults to None (all of them).
@@ -187,6 +188,7 @@ def skipped_variants(
         f"{steps} timed and {warmup_steps} warm-up steps"
         for v in variants
         if v.name not in skipped
+        and v.framework == "keras"
         and (steps % v.steps_per_execution or warmup_steps % v.steps_per_execution)
     }
 

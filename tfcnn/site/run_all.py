@@ -545,7 +545,8 @@ def run_seed(
     (through `write_result`, so `$TFCNN_RESULTS_DIR` moves it) when the run is
     complete, else to `runs/seed<seed>/run_all/seed<seed>.json`; that file is
     also rewritten each time a step ends, so a run cut short keeps the times
-    of the steps it finished.
+    of the steps it finished (a complete run removes it: the site's file
+    replaces it).
 
     Args:
         seed: the one seed.
@@ -564,6 +565,7 @@ def run_seed(
     base = REPO_ROOT / RUNS_ROOT / f"seed{seed}"
     config = {"seed": seed, "whole": whole, "keep_going": keep_going, "jobs": jobs}
     started = time.perf_counter()
+    progress = base / "run_all" / f"seed{seed}.json"
 
     def save(records: list[dict], final: bool) -> tuple[Path, dict]:
         wall = time.perf_counter() - started
@@ -592,6 +594,8 @@ def run_seed(
             wall_seconds=wall,
             root=None if complete else base,
         )
+        if complete:
+            progress.unlink(missing_ok=True)
         return path, result
 
     records = run_steps(
