@@ -16,6 +16,7 @@ from tfcnn.bench.report import (
     benchmark_summary,
     best_pytorch,
     best_same_numerics,
+    compared,
     effects_table,
     network_summary,
     overhead_table,
@@ -125,6 +126,13 @@ class SummaryTest(tf.test.TestCase):
         rows = {row[0]: row for row in effects_table(networks, timings)["rows"]}
         self.assertEqual(rows["`keras_xla`"][4], "")
         self.assertEqual(rows["`keras_xla`"][-1], "slower")
+
+    def test_compared(self):
+        self.assertEqual(compared(0.90), "faster")
+        self.assertEqual(compared(0.97), "about as fast")
+        self.assertEqual(compared(1.04), "about as fast")
+        self.assertEqual(compared(1.20), "slower")
+        self.assertEqual(compared(0.97, margin=0.01), "faster")
 
     def test_verdict(self):
         self.assertEqual(verdict([0.5, 0.9]), "faster")

@@ -369,9 +369,20 @@ def flops_check_table(model, batch_size: int) -> dict:
     }
 
 
+def compared(ratio: float, margin: float = 0.05) -> str:
+    """ "faster", "slower" or "about as fast" for a ratio of step times to the
+    other framework's, beyond or within 1 ± `margin` (default: 0.05)."""
+    if ratio < 1 - margin:
+        return "faster"
+    if ratio > 1 + margin:
+        return "slower"
+    return "about as fast"
+
+
 def headline(net: dict) -> dict:
-    """The numbers the performance page quotes for one network."""
+    """The numbers and words the performance page quotes for one network."""
     variants, best, torch_best = net["variants"], net["best"], net["torch_best"]
+    fastest = variants[best]
     return {
         "fastest": best,
         "fastest_description": VARIANTS[best].description,
@@ -381,8 +392,10 @@ def headline(net: dict) -> dict:
         "pytorch_best_description": VARIANTS[torch_best].description,
         "pytorch_best_ms": variants[torch_best]["wall_ms"]["median"],
         "as_run_ms": variants[BASELINE]["wall_ms"]["median"],
-        "fastest_ratio": variants[best]["ratio_to_torch_best"]["median"],
-        "fastest_ratio_to_float32": variants[best]["ratio_to_torch"]["median"],
+        "fastest_ratio": fastest["ratio_to_torch_best"]["median"],
+        "fastest_ratio_to_float32": fastest["ratio_to_torch"]["median"],
+        "fastest_against_best": compared(fastest["ratio_to_torch_best"]["median"]),
+        "fastest_against_float32": compared(fastest["ratio_to_torch"]["median"]),
         "as_run_ratio": variants[BASELINE]["ratio_to_torch_best"]["median"],
         "fastest_gflops": variants[best]["gflops_per_second"],
         "fastest_fraction_of_peak": variants[best]["fraction_of_peak"],
