@@ -9,7 +9,8 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from tfcnn.answers.performance import Config, config_from_args
+from tfcnn.answers.performance import Config, c1_checks, config_from_args
+from tfcnn.bench.accuracy import compare
 from tfcnn.bench.networks import NETWORKS
 from tfcnn.bench.report import (
     accuracy_agreement,
@@ -18,6 +19,9 @@ from tfcnn.bench.report import (
     best_same_numerics,
     compared,
     effects_table,
+    headline,
+    keeps_accuracy,
+    kept_table,
     network_summary,
     overhead_table,
     side_by_side_table,
@@ -27,6 +31,7 @@ from tfcnn.bench.report import (
 from tfcnn.bench.scratch_speed import CLOCKS, summarise_speed
 from tfcnn.bench.session import skipped_variants, spread
 from tfcnn.bench.variants import BASELINE, REFERENCE, VARIANTS, get_variants
+from tfcnn.results import write_result
 from tfcnn.site.catalogue import load_script
 
 
@@ -251,6 +256,86 @@ class PytorchBestTest(tf.test.TestCase):
         }
         with self.assertRaisesRegex(RuntimeError, "it broke"):
             network_summary(NETWORKS["set_d"], measured, PEAK, bf16_native=True)
+
+
+def c1_run(val_accuracy, test_accuracy, precision="mixed_bfloat16"):
+    final = {"val_accuracy": val_accuracy, "test_accuracy": test_accuracy}
+    return {"final": final, "precision": precision}
+
+
+class KerasBfloat16Test(tf.test.TestCase):
+    """tfcnn's bfloat16 settings count once full C1 runs keep float32's accuracy."""
+
+    def setUp(self):
+        super().setUp()
+        # keras_bf16 is the fastest setting; keras_xla is the fastest float32 one.
+        self.timings = {
+            "torch": timing([20.0, 20.0]),
+            "torch_bf16": timing([10.0, 10.0]),
+            "keras": timing([12.0, 12.0]),
+            "keras_xla": timing([11.0, 11.0]),
+            "keras_bf16": timing([6.0, 6.0]),
+        }
+        self.measured = {
+            "timings": {"set_d": self.timings},
+            "failed": {"set_d": {}},
+            "skipped": {"set_d": {}},
+            "accuracy": {"set_d": {"torch": accuracy_run(0.9, [1, 2]),
+                                   "torch_bf16": accuracy_run(0.9, [1, 2])}},
+        }  # fmt: skip
+        float32 = [c1_run(0.990, 0.991, "float32"), c1_run(0.992, 0.989, "float32")]
+        # Validation 0.5 point below float32's; test 1.5 points below, which
+        # must not matter: the test set decides nothing.
+        close = [c1_run(0.985, 0.976), c1_run(0.987, 0.974)]
+        far = [c1_run(0.975, 0.990), c1_run(0.977, 0.990)]
+        self.close = compare(close, float32, [0, 1])
+        self.far = compare(far, float32, [0, 1])
+
+    def summary(self, checks, bf16_native=True):
+        return network_summary(
+            NETWORKS["set_d"], self.measured, PEAK, bf16_native, 0.01, checks
+        )
+
+    def test_the_decision_is_on_validation_accuracy(self):
+        self.assertTrue(keeps_accuracy(self.close, tolerance=0.01))
+        self.assertFalse(keeps_accuracy(self.far, tolerance=0.01))
+        self.assertTrue(keeps_accuracy(self.far, tolerance=0.02))
+
+    def test_a_kept_bfloat16_setting_counts(self):
+        net = self.summary({"keras_bf16": self.close})
+        self.assertEqual(net["best"], "keras_xla")  # the float32 answer stays
+        self.assertEqual(net["best_kept"], "keras_bf16")
+        self.assertAllClose(
+            net["variants"]["keras_bf16"]["ratio_to_torch_best"]["median"], 0.6
+        )
+        self.assertEqual(net["keras_accuracy"]["keras_bf16"]["runs"], 2)
+        rows = {row[0]: row for row in net["table"]["rows"]}
+        self.assertIn("validation -0.50, test -1.50 points: keeps it",
+                      rows["`keras_bf16`"][-1])  # fmt: skip
+        self.assertEqual(headline(net)["kept_against_best"], "faster")
+
+    def test_without_a_check_or_native_bfloat16_only_float32_counts(self):
+        self.assertEqual(self.summary(None)["best_kept"], "keras_xla")
+        self.assertEqual(
+            self.summary({"keras_bf16": self.far})["best_kept"], "keras_xla"
+        )
+        emulated = self.summary({"keras_bf16": self.close}, bf16_native=False)
+        self.assertEqual(emulated["best_kept"], "keras_xla")
+
+    def test_kept_table_lists_only_checked_networks(self):
+        checked = {"set_d": self.summary({"keras_bf16": self.close})}
+        table = kept_table(checked)
+        self.assertLen(table["rows"], 1)
+        self.assertIn("`keras_bf16`", table["rows"][0][1])
+        self.assertIn("`torch_bf16`", table["rows"][0][3])
+        self.assertEqual(kept_table({"set_d": self.summary(None)})["rows"], [])
+
+    def test_one_check_speaks_for_every_setting_of_its_precision(self):
+        root = Path(self.get_temp_dir())
+        write_result("bench", "accuracy_keras_xla_bf16", self.close, root=root)
+        checks = c1_checks(get_variants(["keras", "keras_bf16", "torch_bf16"]), root)
+        self.assertEqual(list(checks), ["keras_bf16"])
+        self.assertAllClose(checks["keras_bf16"]["val_accuracy"]["difference"], -0.005)
 
 
 class ScratchSpeedSummaryTest(tf.test.TestCase):

@@ -7,7 +7,9 @@ runs), writes bench/summary.json and bench/bench.png, then profiles the deep
 'same' network layer by layer (bench/layer_profile.json); `--layer-profile`
 runs the profile alone. With `--accuracy VARIANT` it instead trains the C1
 run under that variant's precision for each seed and compares the final
-accuracies with C1's float32 runs (bench/accuracy_<variant>*.json).
+accuracies with C1's float32 runs (bench/accuracy_<variant>*.json); a later
+timing counts tfcnn's variants of that precision on the deep networks when
+their validation accuracy keeps float32's.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ class Config:
             networks of the deep network's shape (6 runs x 20,000).
         deep_experiment_network: the network C1 and C2 train (default:
             "deep_valid").
+        c1_checked_networks: the networks a C1 accuracy check (`--accuracy`)
+            speaks for: C1's network in both paddings.
         profile_network: the network profiled layer by layer (default: "deep_same").
         profile_variants: the settings of the layer profile.
         profile_repeats: timed calls per layer and pass (default: 50).
@@ -121,6 +125,7 @@ class Config:
     target_ratio: float = 0.7
     deep_experiment_steps: int = 6 * 20_000
     deep_experiment_network: str = "deep_valid"
+    c1_checked_networks: tuple = ("deep_same", "deep_valid")
     profile_network: str = "deep_same"
     profile_variants: tuple = ("keras", "torch", "torch_channels_last")
     profile_repeats: int = 50
@@ -172,6 +177,24 @@ def accuracy_check(name: str, seeds, quick: bool, root: Path) -> dict:
     return comparison
 
 
+def c1_checks(variants: list, root: Path) -> dict:
+    """The C1 accuracy checks under `root`, for each bfloat16 Keras variant of
+    `variants` whose precision one of them ran in (`precision_run` changes
+    only that)."""
+    by_precision = {
+        variant.precision: read_result(RESULT_ID, f"accuracy_{name}", root)
+        for name, variant in VARIANTS.items()
+        if (root / RESULT_ID / f"accuracy_{name}.json").exists()
+    }
+    return {
+        v.name: by_precision[v.precision]
+        for v in variants
+        if v.framework == "keras"
+        and not v.same_numerics
+        and v.precision in by_precision
+    }
+
+
 def time_networks(config: Config, root: Path) -> dict:
     """Runs the benchmark of `config` and writes its summary and figure under `root`."""
     started, load_before = time.perf_counter(), os.getloadavg()
@@ -198,6 +221,10 @@ def time_networks(config: Config, root: Path) -> dict:
         experiment_steps=config.deep_experiment_steps,
         experiment_network=config.deep_experiment_network,
         tolerance=config.accuracy_tolerance,
+        keras_accuracy=dict.fromkeys(
+            set(config.c1_checked_networks) & set(config.networks),
+            c1_checks(get_variants(config.variants), root),
+        ),
     )
     result["load_average_before"] = list(load_before)
     result["load_average_after"] = list(os.getloadavg())
@@ -215,6 +242,13 @@ def time_networks(config: Config, root: Path) -> dict:
             f"{best['ratio_to_torch_best']['median']:.2f} x PyTorch's best "
             f"({net['torch_best']}), {100 * best['fraction_of_peak']:.1f} % of peak"
         )
+        if net["best_kept"] != net["best"]:
+            kept = net["variants"][net["best_kept"]]
+            print(
+                f"{name}: fastest setting that keeps C1's accuracy {net['best_kept']} "
+                f"{kept['wall_ms']['median']:.2f} ms/step = "
+                f"{kept['ratio_to_torch_best']['median']:.2f} x PyTorch's best"
+            )
     print(f"wrote {path} in {wall / 60:.1f} min")
     return result
 
