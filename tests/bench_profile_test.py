@@ -79,6 +79,19 @@ class ProfileFlopsTest(tf.test.TestCase):
         table = summary["tables"]["torch"]
         self.assertLen(table["rows"], len(names) + 1)
         self.assertEqual(table["rows"][0][4], "0.50")  # 3 ms against 6 ms
+        # Half of PyTorch's time in both passes.
+        self.assertEqual(
+            summary["compared"], {"torch": {"forward": "faster", "backward": "faster"}}
+        )
+        slower = profile_summary(
+            {"keras": fake_profile(names, 1.0, 2.0),
+             "torch_channels_last": fake_profile(names, 0.5, 2.02)},
+            model, 50, PEAK,
+        )  # fmt: skip
+        self.assertEqual(
+            slower["compared"]["torch_channels_last"],
+            {"forward": "slower", "backward": "about as fast"},
+        )
         with self.assertRaisesRegex(ValueError, "not conv1"):
             profile_summary({"keras": fake_profile(names[::-1])}, model, 50, PEAK)
 

@@ -30,6 +30,7 @@ import time
 import numpy as np
 
 from tfcnn.bench.flops import WEIGHTED, layer_flops
+from tfcnn.bench.report import compared
 
 
 def median_times(repeats: int, call, *args) -> dict:
@@ -233,7 +234,8 @@ def profile_summary(
 
     Returns:
         `{"batch_size", "layers": [...], "totals": {...}, "call_overhead",
-        "tables": {torch_variant: table}}`.
+        "tables": {torch_variant: table}, "compared": {torch_variant: {pass:
+        word}}}`, the words `compared`'s, for the sums of the layers.
     """
     flops = profile_flops(model, batch_size)
     peak_flops = peak["peak_flops_per_second"]
@@ -271,6 +273,17 @@ def profile_summary(
         "call_overhead": {v: p["call_overhead"] for v, p in profiles.items()},
         "tables": {
             variant: profile_table(layers, totals, keras_variant, variant)
+            for variant in profiles
+            if variant != keras_variant
+        },
+        "compared": {
+            variant: {
+                which: compared(
+                    totals[keras_variant][which]["wall_ms"]
+                    / totals[variant][which]["wall_ms"]
+                )
+                for which in ("forward", "backward")
+            }
             for variant in profiles
             if variant != keras_variant
         },
