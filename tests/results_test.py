@@ -191,6 +191,15 @@ class SiteTest(tf.test.TestCase):
         with self.assertRaisesRegex(site.MissingResultError, "c9/s nokey"):
             site.render("{{ result c9/s nokey }}", self.root)
 
+    def test_a_placeholder_that_does_not_parse_stops_the_build(self):
+        # One closing brace: left as it is, it would show on the page.
+        with self.assertRaisesRegex(
+            site.MissingResultError, r"p\.md: \{\{ result c9/s acc \}.*does not parse"
+        ):
+            site.render(
+                "ok {{ result c9/s params }}\n{{ result c9/s acc } x", self.root, "p.md"
+            )
+
 
 class PagesTest(tf.test.TestCase):
     """Every page placeholder resolves, and every question id has its section."""

@@ -22,6 +22,7 @@ from tfcnn.results import results_dir
 from tfcnn.results.bounded import read_json
 
 PLACEHOLDER = re.compile(r"\{\{\s*(result|table)\s+([^{}]*?)\s*\}\}")
+PLACEHOLDER_START = re.compile(r"\{\{\s*(?:result|table)\b")
 
 
 class MissingResultError(KeyError):
@@ -121,6 +122,13 @@ def render(markdown: str, root: Path | None = None, page: str = "page") -> str:
     """Replaces every placeholder in `markdown` with values from `root`."""
     root = Path(root or results_dir())
     cache: dict = {}
+    for start in PLACEHOLDER_START.finditer(markdown):
+        if not PLACEHOLDER.match(markdown, start.start()):
+            line = markdown[start.start() :].split("\n", 1)[0]
+            raise MissingResultError(
+                f"{page}: {line[:80]}: a placeholder that does not parse; write "
+                "{{ result <file> <key> [format] }} or {{ table <file> [key] }}"
+            )
 
     def replace(match: re.Match) -> str:
         kind, words = match.group(1), match.group(2).split()
