@@ -44,6 +44,16 @@ def timing(wall, cpu=None, loss=2.3):
     }
 
 
+def measured_on_set_d(timings, accuracy=None, failed=None, skipped=None):
+    """What `run_benchmark` returns for a run of the set D network alone."""
+    return {
+        "timings": {"set_d": timings},
+        "failed": {"set_d": failed or {}},
+        "skipped": {"set_d": skipped or {}},
+        "accuracy": {"set_d": accuracy} if accuracy else {},
+    }
+
+
 PEAK = {"peak_flops_per_second": 100e9}
 FLOPS = {"total": 1e9}  # 1 GFLOP per step
 
@@ -201,12 +211,12 @@ class PytorchBestTest(tf.test.TestCase):
 
     def test_network_summary_marks_failures_and_ratios_to_the_best(self):
         net = NETWORKS["set_d"]
-        measured = {
-            "timings": {"set_d": self.timings},
-            "failed": {"set_d": {"keras_xla": "compiler missing"}},
-            "skipped": {"set_d": {"keras_spe100": "100 steps per execution ..."}},
-            "accuracy": {"set_d": self.accuracy},
-        }
+        measured = measured_on_set_d(
+            self.timings,
+            self.accuracy,
+            failed={"keras_xla": "compiler missing"},
+            skipped={"keras_spe100": "100 steps per execution ..."},
+        )
         summary = network_summary(net, measured, PEAK, bf16_native=False)
         self.assertEqual(summary["torch_best"], "torch_compile")
         self.assertEqual(summary["best"], "keras")
@@ -221,12 +231,7 @@ class PytorchBestTest(tf.test.TestCase):
         self.assertTrue(rows["`keras_spe100`"][-1].startswith("skipped: "))
 
     def test_experiment_minutes_use_the_network_the_experiments_train(self):
-        measured = {
-            "timings": {"set_d": self.timings},
-            "failed": {"set_d": {}},
-            "skipped": {"set_d": {}},
-            "accuracy": {"set_d": self.accuracy},
-        }
+        measured = measured_on_set_d(self.timings, self.accuracy)
         bf16 = {"native": False}
         summary = benchmark_summary(
             measured, [NETWORKS["set_d"]], PEAK, bf16, target_ratio=0.7,
@@ -248,12 +253,9 @@ class PytorchBestTest(tf.test.TestCase):
         self.assertIsNone(elsewhere["deep_experiment_minutes"])
 
     def test_the_reference_must_have_run(self):
-        measured = {
-            "timings": {"set_d": {"keras": timing([1.0])}},
-            "failed": {"set_d": {"torch": "it broke"}},
-            "skipped": {"set_d": {}},
-            "accuracy": {},
-        }
+        measured = measured_on_set_d(
+            {"keras": timing([1.0])}, failed={"torch": "it broke"}
+        )
         with self.assertRaisesRegex(RuntimeError, "it broke"):
             network_summary(NETWORKS["set_d"], measured, PEAK, bf16_native=True)
 
@@ -276,13 +278,13 @@ class KerasBfloat16Test(tf.test.TestCase):
             "keras_xla": timing([11.0, 11.0]),
             "keras_bf16": timing([6.0, 6.0]),
         }
-        self.measured = {
-            "timings": {"set_d": self.timings},
-            "failed": {"set_d": {}},
-            "skipped": {"set_d": {}},
-            "accuracy": {"set_d": {"torch": accuracy_run(0.9, [1, 2]),
-                                   "torch_bf16": accuracy_run(0.9, [1, 2])}},
-        }  # fmt: skip
+        self.measured = measured_on_set_d(
+            self.timings,
+            {
+                "torch": accuracy_run(0.9, [1, 2]),
+                "torch_bf16": accuracy_run(0.9, [1, 2]),
+            },
+        )
         float32 = [c1_run(0.990, 0.991, "float32"), c1_run(0.992, 0.989, "float32")]
         # Validation 0.5 point below float32's; test 1.5 points below, which
         # must not matter: the test set decides nothing.

@@ -222,7 +222,7 @@ def time_networks(config: Config, root: Path) -> dict:
         experiment_network=config.deep_experiment_network,
         tolerance=config.accuracy_tolerance,
         keras_accuracy=dict.fromkeys(
-            set(config.c1_checked_networks) & set(config.networks),
+            [n for n in config.c1_checked_networks if n in config.networks],
             c1_checks(get_variants(config.variants), root),
         ),
     )

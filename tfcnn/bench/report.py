@@ -131,12 +131,7 @@ def best_pytorch(timings: dict, agreement: dict, bf16_native: bool) -> str | Non
 
 def best_same_numerics(summary: dict) -> str:
     """The fastest Keras variant whose arithmetic is the baseline's (float32)."""
-    candidates = [
-        name
-        for name in summary
-        if VARIANTS[name].framework == "keras" and VARIANTS[name].same_numerics
-    ]
-    return min(candidates, key=lambda name: summary[name]["wall_ms"]["median"])
+    return best_keeping_accuracy(summary, {}, bf16_native=False)
 
 
 def keeps_accuracy(check: dict, tolerance: float = ACCURACY_TOLERANCE) -> bool:
@@ -436,12 +431,10 @@ def flops_check_table(model, batch_size: int) -> dict:
 
 def compared(ratio: float, margin: float = 0.05) -> str:
     """ "faster", "slower" or "about as fast" for a ratio of step times to the
-    other framework's, beyond or within 1 ± `margin` (default: 0.05)."""
-    if ratio < 1 - margin:
-        return "faster"
-    if ratio > 1 + margin:
-        return "slower"
-    return "about as fast"
+    other framework's, beyond or within 1 ± `margin` (default: 0.05): `verdict`
+    on the one ratio."""
+    word = verdict([ratio], margin)
+    return "about as fast" if word == "no clear change" else word
 
 
 def headline(net: dict) -> dict:
