@@ -6,7 +6,9 @@ import argparse
 import contextlib
 import io
 from pathlib import Path
+from unittest import mock
 
+import numpy as np
 import tensorflow as tf
 
 from tfcnn.answers.performance import Config, c1_checks, config_from_args
@@ -29,7 +31,7 @@ from tfcnn.bench.report import (
     verdict,
 )
 from tfcnn.bench.scratch_speed import CLOCKS, summarise_speed
-from tfcnn.bench.session import skipped_variants, spread
+from tfcnn.bench.session import skipped_variants, spread, write_accuracy_data
 from tfcnn.bench.variants import BASELINE, REFERENCE, VARIANTS, get_variants
 from tfcnn.results import write_result
 from tfcnn.site.catalogue import load_script
@@ -161,8 +163,8 @@ class SummaryTest(tf.test.TestCase):
         )
 
 
-def accuracy_run(test_accuracy, predictions):
-    return {"test_accuracy": test_accuracy, "predictions": predictions, "loss": 1.0}
+def accuracy_run(val_accuracy, predictions):
+    return {"val_accuracy": val_accuracy, "predictions": predictions, "loss": 1.0}
 
 
 class PytorchBestTest(tf.test.TestCase):
@@ -263,6 +265,41 @@ class PytorchBestTest(tf.test.TestCase):
 def c1_run(val_accuracy, test_accuracy, precision="mixed_bfloat16"):
     final = {"val_accuracy": val_accuracy, "test_accuracy": test_accuracy}
     return {"final": final, "precision": precision}
+
+
+class AccuracyDataTest(tf.test.TestCase):
+    """The accuracy runs hold out training images; the test set is never read."""
+
+    def write(self, train_images, val_images):
+        images = np.arange(100, dtype=np.uint8).reshape(100, 1, 1, 1)
+        # Only the training set exists: reading the test set would raise.
+        data = mock.Mock(spec=["x_train", "y_train"])
+        data.x_train, data.y_train = images, np.arange(100) % 10
+        path = Path(self.get_temp_dir()) / "accuracy.npz"
+        with mock.patch("tfcnn.bench.session.cached_dataset", return_value=data):
+            write_accuracy_data(
+                NETWORKS["set_d"], (1, 1, 1), path, train_images, val_images
+            )
+        with np.load(path) as written:
+            return {key: written[key] for key in written.files}
+
+    def test_held_out_images_are_training_images_not_trained_on(self):
+        written = self.write(train_images=60, val_images=30)
+        self.assertNotIn("x_test", written)
+        train, val = written["x_train"].ravel(), written["x_val"].ravel()
+        self.assertLen(train, 60)
+        self.assertLen(val, 30)
+        self.assertEmpty(np.intersect1d(train, val))
+        self.assertAllEqual(written["y_val"], val % 10)  # labels follow their images
+
+    def test_a_long_run_trains_on_all_the_others(self):
+        written = self.write(train_images=500, val_images=30)
+        self.assertLen(written["x_train"], 70)
+        self.assertEmpty(np.intersect1d(written["x_train"], written["x_val"]))
+
+    def test_holding_out_the_whole_set_is_refused(self):
+        with self.assertRaisesRegex(ValueError, "hold out fewer"):
+            self.write(train_images=10, val_images=100)
 
 
 class KerasBfloat16Test(tf.test.TestCase):

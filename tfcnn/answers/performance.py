@@ -58,11 +58,12 @@ class Config:
         steps: timed training steps per pass, per network.
         warmup_steps: steps of each untimed pass, per network.
         accuracy_steps: training steps of each PyTorch setting's accuracy
-            run, per network (on real images; then 2,000 test images).
+            run, per network (on real training images; then scored on 2,000
+            held-out training images, `ACCURACY_VAL_IMAGES`).
         timed_only: per network, the only settings timed there (the others are
             skipped, with the reason): on CIFAR-10, whose step takes seconds,
             PyTorch's four and tfcnn as run, with XLA and with bfloat16.
-        accuracy_tolerance: the largest difference of test accuracy from
+        accuracy_tolerance: the largest difference of validation accuracy from
             float32 PyTorch's for a PyTorch setting to keep float32's accuracy
             (default: 0.01, one point).
         target_ratio: the ratio to PyTorch's best the fastest setting should

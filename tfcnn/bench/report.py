@@ -71,15 +71,15 @@ def accuracy_agreement(accuracy: dict, tolerance: float = ACCURACY_TOLERANCE) ->
     """How far each PyTorch variant's accuracy run is from float32 PyTorch's.
 
     Args:
-        accuracy: `{variant: {"test_accuracy", "predictions", ...} or
+        accuracy: `{variant: {"val_accuracy", "predictions", ...} or
             {"error"}}` of one network (from `run_benchmark`), with the
             float32 reference among them.
-        tolerance: the largest difference of test accuracy that matches.
+        tolerance: the largest difference of validation accuracy that matches.
             Defaults to `ACCURACY_TOLERANCE`.
 
     Returns:
-        Per variant: `test_accuracy`, `difference` (to float32's),
-        `same_predictions` (the share of test images given float32's
+        Per variant: `val_accuracy`, `difference` (to float32's),
+        `same_predictions` (the share of held-out images given float32's
         class) and `matches`; or `{"error", "matches": False}`. Empty when the
         reference has no accuracy run.
     """
@@ -92,9 +92,9 @@ def accuracy_agreement(accuracy: dict, tolerance: float = ACCURACY_TOLERANCE) ->
         if "error" in run:
             out[name] = {"error": run["error"], "matches": False}
             continue
-        difference = run["test_accuracy"] - reference["test_accuracy"]
+        difference = run["val_accuracy"] - reference["val_accuracy"]
         out[name] = {
-            "test_accuracy": run["test_accuracy"],
+            "val_accuracy": run["val_accuracy"],
             "difference": difference,
             "same_predictions": float(
                 np.mean(np.asarray(run["predictions"]) == expected)
@@ -178,7 +178,7 @@ def _accuracy_cell(agreement: dict | None) -> str:
         return f"failed: {agreement['error']}"
     verdict_text = "matches" if agreement["matches"] else "**differs**"
     return (
-        f"{100 * agreement['test_accuracy']:.2f} % "
+        f"{100 * agreement['val_accuracy']:.2f} % "
         f"({100 * agreement['difference']:+.2f} points, "
         f"{100 * agreement['same_predictions']:.1f} % same predictions): "
         f"{verdict_text}"
@@ -637,6 +637,7 @@ def benchmark_summary(
         "peak": peak,
         "bf16": bf16,
         "accuracy_tolerance": tolerance,
+        "accuracy_val_images": measured.get("accuracy_val_images"),
         "networks": networks,
         "timings": measured["timings"],
         "failed": measured["failed"],

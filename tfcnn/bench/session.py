@@ -25,8 +25,9 @@ from tfcnn.bench.networks import BenchNetwork, layer_specs
 from tfcnn.bench.variants import Variant
 from tfcnn.data.folders import cached_dataset
 
-# Test images of the accuracy runs (a seeded random draw from the test set).
-ACCURACY_TEST_IMAGES = 2000
+# Held-out images of the accuracy runs: training images that the run does not
+# train on (the test set is never read, so it decides nothing).
+ACCURACY_VAL_IMAGES = 2000
 
 
 class WorkerError(RuntimeError):
@@ -129,35 +130,46 @@ def write_accuracy_data(
     input_shape,
     path: Path,
     train_images: int,
-    test_images: int = ACCURACY_TEST_IMAGES,
+    val_images: int = ACCURACY_VAL_IMAGES,
     seed: int = 0,
 ) -> Path:
     """Writes the images of `net`'s accuracy runs as an .npz (uint8 images).
 
-    Random draws (with `seed`) from the training and the test set of
-    `net.dataset` (read with `cached_dataset`): the CIFAR-10 folders list
-    their images class by class, so a leading slice would hold few classes.
+    One seeded draw from the training set of `net.dataset` (read with
+    `cached_dataset`): its first `val_images` are held out to compare the
+    settings, and up to `train_images` of the rest are trained on (a run of
+    more steps goes through them again). A draw, not a leading slice,
+    because the CIFAR-10 folders list their images class by class. The test
+    set is not read.
 
     Args:
         net: the network; its data set and `pixel_scale`.
         input_shape: the network's (H, W, C).
         path: the file written.
-        train_images: training images drawn (at most the whole set).
-        test_images: test images drawn. Defaults to `ACCURACY_TEST_IMAGES`.
-        seed: the seed of both draws. Defaults to 0.
+        train_images: training images drawn, at most all the others.
+        val_images: held-out images drawn. Defaults to `ACCURACY_VAL_IMAGES`.
+        seed: the seed of the draw. Defaults to 0.
+
+    Raises:
+        ValueError: the training set does not have more than `val_images`.
     """
     data = cached_dataset(net.dataset)
-    rng = np.random.default_rng(seed)
-    train = rng.permutation(len(data.y_train))[:train_images]
-    test = rng.permutation(len(data.y_test))[:test_images]
+    available = len(data.y_train)
+    if available <= val_images:
+        raise ValueError(
+            f"{net.dataset} has {available} training images, too few to hold out "
+            f"{val_images} for {net.name}'s accuracy run; hold out fewer."
+        )
+    order = np.random.default_rng(seed).permutation(available)
+    val, train = order[:val_images], order[val_images : val_images + train_images]
     shape = tuple(int(d) for d in input_shape)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(
         path,
         x_train=data.x_train[train].reshape(-1, *shape),
         y_train=data.y_train[train].astype(np.int64),
-        x_test=data.x_test[test].reshape(-1, *shape),
-        y_test=data.y_test[test].astype(np.int64),
+        x_val=data.x_train[val].reshape(-1, *shape),
+        y_val=data.y_train[val].astype(np.int64),
         pixel_scale=np.float32(net.pixel_scale),
     )
     return path
@@ -229,7 +241,7 @@ def run_benchmark(
         `{"timings": {network: {variant: {"wall_ms": [...], "cpu_ms": [...],
         "loss": [...], "first_seconds": s}}}, "failed": {network: {variant:
         error}}, "skipped": {network: {variant: reason}}, "accuracy":
-        {network: {variant: {"test_accuracy", "predictions", "loss",
+        {network: {variant: {"val_accuracy", "predictions", "loss",
         "seconds"} or {"error"}}}}`, one list entry per repetition. A variant
         whose worker fails to start is failed on every network; one that
         fails to prepare a network (e.g. `torch.compile` without a compiler)
@@ -331,8 +343,8 @@ def run_benchmark(
                     progress(f"{net.name:>10} {v.name:<19} accuracy FAILED: {error}")
                     continue
                 progress(
-                    f"{net.name:>10} {v.name:<19} test accuracy "
-                    f"{reply['test_accuracy']:.4f} after {accuracy_steps[net.name]} "
+                    f"{net.name:>10} {v.name:<19} validation accuracy "
+                    f"{reply['val_accuracy']:.4f} after {accuracy_steps[net.name]} "
                     f"steps ({reply['seconds']:.0f} s)"
                 )
     finally:
@@ -343,6 +355,7 @@ def run_benchmark(
         "failed": failed,
         "skipped": skipped,
         "accuracy": accuracy,
+        "accuracy_val_images": ACCURACY_VAL_IMAGES,
     }
 
 

@@ -11,7 +11,7 @@ goes to stderr):
                                                              "backend": ...}
     {"op": "time", "network": ..., "steps": 200}         -> {"wall_ms", "cpu_ms", "loss"}
     {"op": "accuracy", (prepare's keys), "data": npz,
-     "steps": 500}                                       -> {"test_accuracy", ...}
+     "steps": 500}                                       -> {"val_accuracy", ...}
     {"op": "profile", "network": ..., "specs": [...],
      "input_shape": [...], "batch_size": 50,
      "repeats": 30}                                      -> {"layers": [...], ...}
@@ -195,27 +195,28 @@ class TorchRunner:
 
 
 def accuracy_run(variant: Variant, command: dict) -> dict:
-    """Trains the network from its seeded start on real images, then tests it.
+    """Trains the network from its seeded start on real images, then scores it
+    on held-out training images.
 
     Args:
         variant: a PyTorch variant.
         command: the "accuracy" command: prepare's keys, `data` (an .npz with
-            uint8 `x_train`, `y_train`, `x_test`, `y_test` and the float
+            uint8 `x_train`, `y_train`, `x_val`, `y_val` and the float
             `pixel_scale`) and `steps`.
 
     Returns:
-        `{"test_accuracy", "predictions", "loss", "seconds"}`.
+        `{"val_accuracy", "predictions", "loss", "seconds"}`.
     """
     started = time.perf_counter()
     with np.load(command["data"]) as data:
         scale = np.float32(data["pixel_scale"])
         train = (data["x_train"].astype(np.float32) * scale, data["y_train"])
-        x_test, y_test = data["x_test"].astype(np.float32) * scale, data["y_test"]
+        x_val, y_val = data["x_val"].astype(np.float32) * scale, data["y_val"]
     runner = TorchRunner(variant, command, data=train)
     loss = runner.run(command["steps"])
-    predictions = runner.predict(x_test)
+    predictions = runner.predict(x_val)
     return {
-        "test_accuracy": float(np.mean(predictions == y_test)),
+        "val_accuracy": float(np.mean(predictions == y_val)),
         "predictions": predictions.tolist(),
         "loss": loss,
         "seconds": time.perf_counter() - started,
