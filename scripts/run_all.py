@@ -19,9 +19,10 @@ rewritten as each script ends). The scripts it leaves
 out (benchmarks of the performance page, the error catalogue, fuzzing, the
 TensorBoard picture, the notebooks) are printed with the reason.
 
---jobs N runs up to N scripts at once, in the table's order, each with its own
-thread settings; a script that reads another's results waits for it. On two
-cores, `--jobs 2` puts the one-thread scripts of sets A and D side by side.
+--jobs N runs up to N scripts at once, in the table's order, each script's
+backend capped at its share of the cores (TFCNN_THREADS, unless the script
+has its own --threads); a script that reads another's results waits for it.
+On two cores, `--jobs 2` puts the one-thread scripts of sets A and D side by side.
 
 --tally runs nothing: it adds up the wall times recorded in the `meta` of the
 committed result files, prints them and writes runs/run_all/recorded.json
@@ -66,7 +67,7 @@ def parse_args(argv=None):
         type=cli.positive_int,
         default=1,
         metavar="N",
-        help="scripts running at once, each keeping its own thread settings; a "
+        help="scripts running at once, each with its share of the cores; a "
         "script that reads another's results waits for it (default: 1)",
     )
     cli.add_flag(parser, "--dry-run", "list the commands and stop")

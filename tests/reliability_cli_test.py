@@ -182,7 +182,7 @@ class LaunchTest(tf.test.TestCase):
         module.main = self.fake_main
         self.enter_context(mock.patch.dict(sys.modules, {"fake_answer": module}))
         self.enter_context(mock.patch.dict(os.environ))
-        for name in ("TF_CPP_MIN_LOG_LEVEL", "TFCNN_DATA_DIR"):
+        for name in ("TF_CPP_MIN_LOG_LEVEL", "TFCNN_DATA_DIR", cli.THREADS_ENV):
             os.environ.pop(name, None)
         self.error = None
 
@@ -246,6 +246,24 @@ class LaunchTest(tf.test.TestCase):
             cli.launch("fake_answer", args.parse_args(["--threads", "2"]))
             cli.launch("fake_answer", args.parse_args([]))
         set_threads.assert_called_once_with(2)
+
+    def test_without_threads_the_environment_caps_the_backend(self):
+        parser = cli.new_parser("A fake.")
+        cli.add_threads_argument(parser)
+        with (
+            mock.patch.dict(os.environ, {cli.THREADS_ENV: "1"}),
+            mock.patch("tfcnn.training.devices.set_threads") as set_threads,
+        ):
+            cli.launch("fake_answer", parser.parse_args([]))
+            cli.launch("fake_answer", parser.parse_args(["--threads", "2"]))
+        self.assertEqual(set_threads.call_args_list, [mock.call(1), mock.call(2)])
+
+    def test_a_thread_count_that_is_not_a_number_is_one_line(self):
+        with mock.patch.dict(os.environ, {cli.THREADS_ENV: "two"}):
+            with self.assertRaisesRegex(ValueError, "is not a thread count"):
+                cli.threads_from_env()
+        with mock.patch.dict(os.environ, {cli.THREADS_ENV: ""}):
+            self.assertEqual(cli.threads_from_env(), 0)
 
 
 class DistributeArgumentTest(tf.test.TestCase):

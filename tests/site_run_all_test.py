@@ -14,7 +14,9 @@ from pathlib import Path
 from unittest import mock
 
 import tensorflow as tf
+from absl.testing import parameterized
 
+from tfcnn.cli import THREADS_ENV
 from tfcnn.site import run_all as regenerate
 from tfcnn.site.run_all import Step, recorded_times, run_steps, summary_table
 
@@ -174,17 +176,59 @@ class RunnerTest(tf.test.TestCase):
     def test_what_waits_for_what(self):
         steps = [
             Step("train_mnist_deep.py"),
-            Step("search_small_mnist.py"),
+            Step("search_small_mnist.py", ("--family", "shallow")),
+            Step("search_small_mnist.py", ("--family", "deep")),
             Step("train_mnist_pairs.py"),
             Step("train_mnist_overfit.py"),
             Step("report_set_c.py"),
             Step("train_mnist_deep.py", ("--linear",)),
         ]
+        # The two C3 families run side by side; the report waits for both.
         self.assertEqual(
-            regenerate._needs(steps), [set(), set(), set(), {0}, {0, 1}, {0}]
+            regenerate._needs(steps), [set(), set(), set(), set(), {0}, {0, 1, 2}, {0}]
         )
         with self.assertRaisesRegex(ValueError, "--jobs 1 or more"):
             run_steps(steps, log_dir=Path(self.get_temp_dir()), jobs=0)
+
+
+class ThreadsPerJobTest(tf.test.TestCase, parameterized.TestCase):
+    """With several jobs, each script's backend gets its share of the cores."""
+
+    def setUp(self):
+        super().setUp()
+        patcher = mock.patch.dict(os.environ)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        os.environ.pop(THREADS_ENV, None)
+
+    @parameterized.parameters((1, 2, {}), (2, 2, "1"), (2, 8, "4"), (3, 2, "1"))
+    def test_share_of_the_cores(self, jobs, cores, expected):
+        expected = {THREADS_ENV: expected} if expected else {}
+        self.assertEqual(regenerate.threads_per_job(jobs, cores), expected)
+
+    def test_the_users_own_setting_wins(self):
+        os.environ[THREADS_ENV] = "2"
+        self.assertEqual(regenerate.threads_per_job(2, 2), {})
+
+    def test_the_scripts_of_two_jobs_see_the_cap(self):
+        tmp = Path(self.get_temp_dir()) / "threads"
+        (tmp / "scripts").mkdir(parents=True)
+        (tmp / "scripts" / "show.py").write_text(
+            f"import os\nprint(os.environ.get({THREADS_ENV!r}, 'unset'))\n"
+        )
+        seen = {}
+        for jobs in (1, 2):
+            with mock.patch.object(regenerate, "REPO_ROOT", tmp):
+                (record,) = run_steps(
+                    [Step("show.py")],
+                    log_dir=tmp / f"logs{jobs}",
+                    jobs=jobs,
+                    poll_seconds=0.02,
+                    out=io.StringIO(),
+                )
+            seen[jobs] = Path(record["log"]).read_text().strip()
+        cores = len(os.sched_getaffinity(0))
+        self.assertEqual(seen, {1: "unset", 2: str(max(1, cores // 2))})
 
 
 class RecordedTimesTest(tf.test.TestCase):

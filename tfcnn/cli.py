@@ -30,6 +30,8 @@ QUICK_ROOT = Path("runs/quick")
 QUICK_CHECKPOINT_DIR = QUICK_ROOT / "checkpoints"
 # The strategies of `--distribute`, made by `tfcnn.training.devices.use_strategy`.
 DISTRIBUTE_CHOICES = ("none", "mirrored", "multiworker")
+# The backend's thread cap of a script that is not given --threads.
+THREADS_ENV = "TFCNN_THREADS"
 
 
 def whole_number(text: str, minimum: int) -> int:
@@ -372,11 +374,29 @@ def stderr_hidden(hide: bool = True):
         os.close(saved)
 
 
+def threads_from_env() -> int:
+    """The thread cap of `THREADS_ENV` (e.g. set by `run_all.py --jobs 2`); 0 if unset.
+
+    Raises:
+        ValueError: the variable is not a whole number >= 0.
+    """
+    value = os.environ.get(THREADS_ENV, "").strip()
+    if not value:
+        return 0
+    if not value.isdigit():
+        raise ValueError(
+            f"{THREADS_ENV}={value!r} is not a thread count; set a whole number "
+            f"(0 for all cores) or unset it."
+        )
+    return int(value)
+
+
 def launch(module: str, args: argparse.Namespace) -> None:
     """Runs `main(args)` of the answer module `module`, importing it only now.
 
     Before the import, TensorFlow's log is silenced (unless `--verbose`),
-    `--data-dir` becomes `TFCNN_DATA_DIR`, `--threads` caps the backend and
+    `--data-dir` becomes `TFCNN_DATA_DIR`, `--threads` (or, when the script
+    has none or keeps all cores, `THREADS_ENV`) caps the backend and
     `--tensorboard` sets the folder of TensorBoard events.
     A user error ends the process with its one-line message and status 1;
     `--debug` shows the traceback instead.
@@ -392,10 +412,11 @@ def launch(module: str, args: argparse.Namespace) -> None:
     try:
         with stderr_hidden(quiet):  # TensorFlow's start-up lines (cuda stubs)
             answer = importlib.import_module(module)
-        if getattr(args, "threads", 0):
+        threads = getattr(args, "threads", 0) or threads_from_env()
+        if threads:
             from tfcnn.training.devices import set_threads
 
-            set_threads(args.threads)
+            set_threads(threads)
         if getattr(args, "tensorboard", None) is not None:
             from tfcnn.training.callbacks.tensorboard import set_log_dir
 

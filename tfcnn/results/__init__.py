@@ -212,6 +212,17 @@ def _jsonable(value):
     raise TypeError(f"cannot store {type(value).__name__} in a result: {value!r}")
 
 
+def result_path(result_id: str, name: str, root: Path | None = None) -> Path:
+    """Where result `name` of `result_id` lives: `<root>/<result_id>/<name>.json`.
+
+    Args:
+        result_id: the results folder's id, e.g. "c1".
+        name: the file's name without `.json`, e.g. "summary".
+        root: the results folder. Defaults to `results_dir()`.
+    """
+    return Path(root or results_dir()) / result_id / f"{name}.json"
+
+
 def write_result(
     result_id: str,
     name: str,
@@ -236,7 +247,7 @@ def write_result(
     Returns:
         The path written.
     """
-    path = Path(root or results_dir()) / result_id / f"{name}.json"
+    path = result_path(result_id, name, root)
     payload = {"meta": run_metadata(config, seed, wall_seconds), **data}
     text = json.dumps(payload, indent=1, default=_jsonable, allow_nan=False)
     atomic_write(path, lambda tmp: tmp.write_text(text + "\n"))
@@ -250,7 +261,7 @@ def read_result(result_id: str, name: str, root: Path | None = None) -> dict:
         FileNotFoundError: there is no such result; the message says what to run.
         ValueError: the file is too large or not a results file.
     """
-    path = Path(root or results_dir()) / result_id / f"{name}.json"
+    path = result_path(result_id, name, root)
     if not path.exists():
         raise FileNotFoundError(
             f"{path} does not exist; run the script that writes result '{result_id}' "
@@ -285,7 +296,7 @@ def stored_or_trained(
         seed: the seed of the run.
         root: the results folder. Defaults to `results_dir()`.
     """
-    path = Path(root or results_dir()) / result_id / f"{name}.json"
+    path = result_path(result_id, name, root)
     if path.exists():
         return read_json(path)
     started = time.perf_counter()

@@ -32,7 +32,14 @@ import sys
 import time
 from pathlib import Path
 
-from tfcnn.results import REPO_ROOT, RESULTS_ENV, results_dir, write_result
+from tfcnn.cli import THREADS_ENV
+from tfcnn.results import (
+    REPO_ROOT,
+    RESULTS_ENV,
+    result_path,
+    results_dir,
+    write_result,
+)
 from tfcnn.results.bounded import read_json
 from tfcnn.site import markdown_table
 
@@ -165,6 +172,13 @@ NEEDS = {
     "report_set_c.py": ("train_mnist_deep.py", "search_small_mnist.py"),
 }
 
+# Scripts whose steps need not wait for each other (the others' steps run in
+# their order), and why.
+SIDE_BY_SIDE = {
+    "search_small_mnist.py": "each family reads and writes only its own runs "
+    "(c3/shallow_*, c3/deep_*); the summary is report_set_c.py's",
+}
+
 # Seconds a script gets to end after SIGTERM when the run is interrupted.
 STOP_SECONDS = 30
 
@@ -190,15 +204,35 @@ def _last_line(path: Path, width: int = 60) -> str:
 
 
 def _needs(steps: list[Step]) -> list[set[int]]:
-    """For each step, the earlier steps it waits for (`NEEDS`, and its own script's)."""
+    """For each step, the earlier steps it waits for (`NEEDS`, and its own
+    script's unless it is `SIDE_BY_SIDE`)."""
+
+    def waits_for(step: Step) -> tuple[str, ...]:
+        own = () if step.script in SIDE_BY_SIDE else (step.script,)
+        return (*own, *NEEDS.get(step.script, ()))
+
     return [
-        {
-            j
-            for j, earlier in enumerate(steps[:i])
-            if earlier.script in (step.script, *NEEDS.get(step.script, ()))
-        }
+        {j for j, earlier in enumerate(steps[:i]) if earlier.script in waits_for(step)}
         for i, step in enumerate(steps)
     ]
+
+
+def threads_per_job(jobs: int, cores: int | None = None) -> dict[str, str]:
+    """The thread cap of each script when `jobs` run at once: `{THREADS_ENV: n}`.
+
+    Two scripts of two threads each on two cores lose time to each other's
+    threads; capped at `cores // jobs` (at least 1) they do not. Nothing
+    with one job, or when `THREADS_ENV` is already set.
+
+    Args:
+        jobs: scripts running at once.
+        cores: the CPU cores this process may use. Defaults to those of
+            `os.sched_getaffinity`.
+    """
+    if jobs < 2 or THREADS_ENV in os.environ:
+        return {}
+    cores = cores or len(os.sched_getaffinity(0))
+    return {THREADS_ENV: str(max(1, cores // jobs))}
 
 
 def run_steps(
@@ -216,7 +250,9 @@ def run_steps(
 
     Steps start in their order; one starts only when a place is free and the
     earlier steps it waits for (`NEEDS`, and the earlier steps of its own
-    script) have ended. With `jobs=1` they run one after another. On
+    script unless it is `SIDE_BY_SIDE`) have ended. With `jobs=1` they run
+    one after another; with more, each script's backend threads are capped
+    (`threads_per_job`) unless the script is given its own. On
     Ctrl-C (KeyboardInterrupt) the running scripts get SIGTERM (SIGKILL after
     `STOP_SECONDS`) and are recorded as "cut short", with their times so far.
 
@@ -300,7 +336,12 @@ def run_steps(
                     cwd=REPO_ROOT,
                     stdout=handle,
                     stderr=subprocess.STDOUT,
-                    env={**os.environ, **dict(steps[i].env), **(env or {})},
+                    env={
+                        **os.environ,
+                        **threads_per_job(jobs),
+                        **dict(steps[i].env),
+                        **(env or {}),
+                    },
                 )
                 running[i] = (process, time.perf_counter(), handle)
             if stop and not running:
@@ -563,9 +604,16 @@ def run_seed(
         (`seed_table`), `left_out` (why).
     """
     base = REPO_ROOT / RUNS_ROOT / f"seed{seed}"
-    config = {"seed": seed, "whole": whole, "keep_going": keep_going, "jobs": jobs}
+    config = {
+        "seed": seed,
+        "whole": whole,
+        "keep_going": keep_going,
+        "jobs": jobs,
+        "threads_per_script": os.environ.get(THREADS_ENV)
+        or threads_per_job(jobs).get(THREADS_ENV),
+    }
     started = time.perf_counter()
-    progress = base / "run_all" / f"seed{seed}.json"
+    progress = result_path("run_all", f"seed{seed}", base)
 
     def save(records: list[dict], final: bool) -> tuple[Path, dict]:
         wall = time.perf_counter() - started

@@ -26,7 +26,7 @@ import numpy as np
 from tfcnn.data import load_mnist, stratified_indices, train_val_split
 from tfcnn.data.pipeline import to_float
 from tfcnn.plots import new_figure
-from tfcnn.results import save_figure, set_seed, write_result
+from tfcnn.results import result_path, save_figure, set_seed, write_result
 from tfcnn.results.bounded import read_json
 from tfcnn.results.summary import mean_std
 from tfcnn.scratch import OPTIMIZERS, build_network, make_optimizer, train
@@ -318,7 +318,7 @@ class Study:
             cfg.split_seed,
         ]
         record = {**spec, "epochs": cfg.epochs, "data": data}
-        path = self.root / result_id / f"{name}.json"
+        path = result_path(result_id, name, self.root)
         if path.exists():
             stored = read_json(path)
             if stored.get("run") == record:
