@@ -106,6 +106,8 @@ class IterationLoggerTest(tf.test.TestCase, parameterized.TestCase):
             0.5 * (direct + mirrored),
             atol=1e-5,
         )
+        with self.assertRaisesRegex(ValueError, "batch_size must be a positive"):
+            predict_logits(self.model, x, batch_size=0)
 
     def test_first_reaching(self):
         logger = IterationLogger({"t": (self.x, self.y)}, verbose=0)

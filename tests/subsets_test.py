@@ -6,7 +6,6 @@ import tensorflow as tf
 from tfcnn.data import balanced_subset, stratified_indices, train_val_split
 from tfcnn.data.pipeline import (
     make_dataset,
-    prediction_dataset,
     set_autotuning,
     to_float,
 )
@@ -87,16 +86,9 @@ class PipelineTest(tf.test.TestCase):
         self.assertTrue(set_autotuning(stream, True).options().autotune.enabled)
         autotuned = make_dataset(x, y, batch_size=8, seed=3, autotune=True)
         self.assertTrue(autotuned.options().autotune.enabled)
-        images = np.random.default_rng(0).random((7, 3, 3, 1), dtype=np.float32)
-        batches = list(prediction_dataset(images, batch_size=3))
-        self.assertEqual([len(b) for b in batches], [3, 3, 1])
-        self.assertAllEqual(np.concatenate(batches), images)
-        self.assertFalse(prediction_dataset(images).options().autotune.enabled)
 
     def test_bad_shapes(self):
         with self.assertRaisesRegex(ValueError, "expected images"):
             to_float(np.zeros((3, 4)))
         with self.assertRaisesRegex(ValueError, "batch_size"):
             make_dataset(np.zeros((3, 4, 4)), np.zeros(3), batch_size=0)
-        with self.assertRaisesRegex(ValueError, "batch_size"):
-            prediction_dataset(np.zeros((3, 4, 4, 1)), batch_size=0)

@@ -1,7 +1,7 @@
 """tf.data input pipelines: from image arrays, and from image folders through TFDS.
 
-`make_dataset` batches NumPy arrays for training and `prediction_dataset` for
-inference, both with tf.data's autotuning off (`set_autotuning`). `image_folder` reads the layout
+`make_dataset` batches NumPy arrays for training with tf.data's autotuning
+off (`set_autotuning`). `image_folder` reads the layout
 `root/<split>/<class>/<image>` with `tfds.ImageFolder` (class names are the
 sorted class folders); `folder_split` streams one split of it as
 `(image, label)` pairs and `folder_arrays` reads one split into arrays, in
@@ -81,14 +81,6 @@ def make_dataset(
     return set_autotuning(
         ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE),
         autotune,
-    )
-
-
-def prediction_dataset(x: np.ndarray, batch_size: int = 1000) -> tf.data.Dataset:
-    """The inputs `x` in batches of `batch_size`, in order, for `model.predict`."""
-    _check_batch_size(batch_size)
-    return set_autotuning(
-        tf.data.Dataset.from_tensor_slices(x).batch(batch_size), enabled=False
     )
 
 

@@ -6,7 +6,6 @@ import keras
 import numpy as np
 
 from tfcnn.analysis.theory import log_softmax
-from tfcnn.data.pipeline import prediction_dataset
 
 
 def predict_logits(
@@ -32,11 +31,22 @@ def predict_logits(
 
 
 def _predict(model: keras.Model, x, batch_size: int) -> np.ndarray:
-    """`model.predict`; arrays go through `prediction_dataset` on TensorFlow."""
-    if isinstance(x, np.ndarray) and keras.backend.backend() == "tensorflow":
-        data = prediction_dataset(x, batch_size)
-        return model.predict(data, verbose=0)
-    return model.predict(x, batch_size=batch_size, verbose=0)
+    """`model.predict_on_batch` over `x` in slices of `batch_size`, for arrays.
+
+    One compiled prediction step is reused across slices and calls: no data
+    adapter or iterator per call, which `model.predict` builds (on the small
+    networks of set C that cost about 40 % of every evaluation). Anything
+    else (a `tf.data.Dataset`, a generator) goes to `model.predict`.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
+    if not isinstance(x, np.ndarray):
+        return model.predict(x, batch_size=batch_size, verbose=0)
+    batches = [
+        np.asarray(model.predict_on_batch(x[start : start + batch_size]))
+        for start in range(0, len(x), batch_size)
+    ]
+    return np.concatenate(batches)
 
 
 def classification_metrics(model, x, y, batch_size: int = 1000) -> dict:
